@@ -1,0 +1,86 @@
+"""Pure geometry on pixel coordinates (x right, y down). No I/O, no state.
+
+Conventions:
+    ``facing`` is +1 when the person faces image right (+x) and -1 when they face image left.
+    ``up_unit`` is the image direction of the floor normal, pointing up (``(0, -1)`` for a level camera).
+    ``floor_angle_deg`` is the angle of the floor line in the image, counter-clockwise as seen on screen;
+    it equals the camera roll (a phone held crooked by r degrees clockwise shows the floor at +r).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+LEVEL_UP = np.array([0.0, -1.0])
+
+
+def up_from_floor_angle(floor_angle_deg: float) -> FloatArray:
+    """Image direction of the floor normal (pointing up) for a floor line at ``floor_angle_deg``."""
+    a = np.radians(floor_angle_deg)
+    return np.array([-np.sin(a), -np.cos(a)])
+
+
+def forward_unit(up_unit: FloatArray, facing: int) -> FloatArray:
+    """Unit vector along the floor, pointing the way the person faces."""
+    return float(facing) * np.array([-up_unit[1], up_unit[0]])
+
+
+def shin_angle_deg(
+    knee_px: FloatArray, ankle_px: FloatArray, facing: int, up_unit: FloatArray = LEVEL_UP
+) -> FloatArray:
+    """Inclination of the ankle-to-knee line from ``up_unit``; positive when the knee is ahead of the ankle.
+
+    Args:
+        knee_px, ankle_px: (..., 2) pixel points. NaN in, NaN out.
+        facing: +1 facing image right, -1 facing image left.
+        up_unit: (2,) floor normal in the image.
+    """
+    shin = np.asarray(knee_px, dtype=np.float64) - np.asarray(ankle_px, dtype=np.float64)
+    along = shin @ forward_unit(up_unit, facing)
+    up = shin @ up_unit
+    return np.degrees(np.arctan2(along, up))
+
+
+def distance_along_px(
+    point_px: FloatArray, reference_px: FloatArray, facing: int, up_unit: FloatArray = LEVEL_UP
+) -> FloatArray:
+    """Signed distance from ``reference_px`` to ``point_px`` along the floor, + in the facing direction."""
+    delta = np.asarray(point_px, dtype=np.float64) - np.asarray(reference_px, dtype=np.float64)
+    return delta @ forward_unit(up_unit, facing)
+
+
+def height_above_px(
+    point_px: FloatArray, reference_px: FloatArray, up_unit: FloatArray = LEVEL_UP
+) -> FloatArray:
+    """Signed height of ``point_px`` above ``reference_px`` along the floor normal."""
+    delta = np.asarray(point_px, dtype=np.float64) - np.asarray(reference_px, dtype=np.float64)
+    return delta @ up_unit
+
+
+def segment_length_px(a_px: FloatArray, b_px: FloatArray) -> FloatArray:
+    """Euclidean distance between matching points."""
+    return np.linalg.norm(np.asarray(a_px, dtype=np.float64) - np.asarray(b_px, dtype=np.float64), axis=-1)
+
+
+def fit_floor_angle_deg(points_px: FloatArray) -> tuple[float, float]:
+    """Angle of the best line through points on the floor (total least squares) and its 1-sigma uncertainty.
+
+    Args:
+        points_px: (n, 2) points that lie on the floor (e.g. planted toes); NaN rows are ignored.
+    Returns:
+        (floor_angle_deg, sigma_deg). NaN, NaN when fewer than 2 finite points.
+    """
+    pts = np.asarray(points_px, dtype=np.float64)
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    if len(pts) < 2:
+        return float("nan"), float("nan")
+    centred = pts - pts.mean(axis=0)
+    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
+    direction = vt[0] if vt[0][0] >= 0 else -vt[0]
+    angle_deg = float(np.degrees(np.arctan2(-direction[1], direction[0])))
+    spread = singular[0] / np.sqrt(len(pts))
+    residual = singular[1] / np.sqrt(max(len(pts) - 2, 1)) if len(singular) > 1 else 0.0
+    sigma_deg = float(np.degrees(residual / (spread * np.sqrt(len(pts))))) if spread > 0 else float("inf")
+    return angle_deg, sigma_deg

@@ -1,0 +1,112 @@
+"""Which leg is tested and which way the person faces, robust to MediaPipe swapping its left/right labels.
+
+In the lunge test the tested leg is the front one: its foot is planted ahead of the other along the direction
+the person faces. Per frame, the leg whose ankle is further forward is taken as the front leg whatever its
+label, so a frame where MediaPipe swaps the labels still measures the right limb; the anatomical side reported
+is the label MediaPipe gives the front leg in most frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from vision.landmarks import Landmark, LegLandmarks, PoseTrack, Side
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class LegPoints:
+    """Pixel tracks (n_frames, 2) of the tested leg and visibilities (n_frames,), NaN where missing."""
+
+    hip: FloatArray
+    knee: FloatArray
+    ankle: FloatArray
+    heel: FloatArray
+    toe: FloatArray
+    visibility: dict[str, FloatArray]
+
+    def __post_init__(self) -> None:
+        n = self.knee.shape[0]
+        for name in ("hip", "knee", "ankle", "heel", "toe"):
+            if getattr(self, name).shape != (n, 2):
+                raise ValueError(f"LegPoints.{name} must have shape ({n}, 2)")
+
+    def as_dict(self) -> dict[str, FloatArray]:
+        return {"hip": self.hip, "knee": self.knee, "ankle": self.ankle, "heel": self.heel, "toe": self.toe}
+
+
+@dataclass(frozen=True)
+class LegChoice:
+    """The tested leg and facing, with how clear-cut the choice was."""
+
+    side: Side
+    facing: int  # +1 faces image right, -1 faces image left
+    label_agreement: float  # fraction of frames where MediaPipe's label for the front leg is `side`
+    swapped_frames: int  # frames where MediaPipe's labels were swapped relative to `side`
+    overridden: bool
+
+
+def facing_direction(track: PoseTrack) -> int:
+    """+1 if the toes point image right in most frames, else -1 (heel-to-toe of both feet, then the nose)."""
+    votes = []
+    for side in ("left", "right"):
+        leg = LegLandmarks.of(side)
+        votes.append(track.point(leg.toe)[:, 0] - track.point(leg.heel)[:, 0])
+    foot = np.nanmedian(np.concatenate(votes)) if np.isfinite(np.concatenate(votes)).any() else np.nan
+    if np.isfinite(foot) and foot != 0:
+        return 1 if foot > 0 else -1
+    hips = (track.point(Landmark.LEFT_HIP) + track.point(Landmark.RIGHT_HIP)) / 2
+    nose = np.nanmedian(track.point(Landmark.NOSE)[:, 0] - hips[:, 0])
+    return 1 if not np.isfinite(nose) or nose >= 0 else -1
+
+
+def left_is_front(track: PoseTrack, facing: int) -> npt.NDArray[np.bool_]:
+    """Per frame: is the leg MediaPipe labels left the one further forward? False where unknown."""
+    left = track.point(Landmark.LEFT_ANKLE)[:, 0]
+    right = track.point(Landmark.RIGHT_ANKLE)[:, 0]
+    with np.errstate(invalid="ignore"):
+        return np.asarray(facing * (left - right) > 0)
+
+
+def choose_leg(track: PoseTrack, side_override: Side | None = None) -> LegChoice:
+    """The front (tested) leg and the facing direction."""
+    facing = facing_direction(track)
+    known = np.isfinite(track.point(Landmark.LEFT_ANKLE)[:, 0]) & np.isfinite(
+        track.point(Landmark.RIGHT_ANKLE)[:, 0]
+    )
+    left_front = left_is_front(track, facing)[known]
+    share_left = float(left_front.mean()) if len(left_front) else 0.5
+    side: Side = "left" if share_left >= 0.5 else "right"
+    agreement = share_left if side == "left" else 1.0 - share_left
+    swapped = int(round((1.0 - agreement) * len(left_front)))
+    if side_override is not None:
+        return LegChoice(side_override, facing, agreement, swapped, overridden=side_override != side)
+    return LegChoice(side, facing, agreement, swapped, overridden=False)
+
+
+def leg_points(track: PoseTrack, choice: LegChoice) -> LegPoints:
+    """The tested leg's tracks. Frames where MediaPipe swapped the labels take the other label's points.
+
+    With a ``--side`` override that names the rear leg (the user knows better), labels are taken as given.
+    """
+    chosen = LegLandmarks.of(choice.side)
+    other = LegLandmarks.of("right" if choice.side == "left" else "left")
+    if choice.overridden:
+        swap = np.zeros(len(track), dtype=bool)
+    else:
+        left_front = left_is_front(track, choice.facing)
+        known = np.isfinite(track.point(Landmark.LEFT_ANKLE)[:, 0]) & np.isfinite(
+            track.point(Landmark.RIGHT_ANKLE)[:, 0]
+        )
+        swap = known & (left_front != (choice.side == "left"))
+    points: dict[str, FloatArray] = {}
+    visibility: dict[str, FloatArray] = {}
+    for name in ("hip", "knee", "ankle", "heel", "toe"):
+        mine, theirs = getattr(chosen, name), getattr(other, name)
+        points[name] = np.where(swap[:, None], track.point(theirs), track.point(mine))
+        visibility[name] = np.where(swap, track.vis(theirs), track.vis(mine))
+    return LegPoints(visibility=visibility, **points)

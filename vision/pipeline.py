@@ -1,0 +1,250 @@
+"""From a clip to a :class:`~vision.results.Measurement`: the only module that wires the layers together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from vision import geometry, quality
+from vision.camera import RollEstimate, estimate_roll
+from vision.errors import InputError
+from vision.landmarks import FramePose, PoseEstimator, PoseTrack, Side
+from vision.legs import LegChoice, LegPoints, choose_leg, leg_points
+from vision.results import FrameSeries, Measurement, PeakResult, RepResult, VideoMeta
+from vision.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
+from vision.video import VideoInfo, VideoReader
+
+FloatArray = npt.NDArray[np.float64]
+ProgressCallback = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class MeasureOptions:
+    """Settings of one measurement.
+
+    Attributes:
+        side: the tested leg, if the user knows better than the automatic choice.
+        foot_length_cm: heel-to-toe length of the foot (or shoe) as filmed; gives centimetres.
+        analysis_fps: pose estimation runs on about this many frames per second of video (every frame when
+            the clip's rate is lower). A rock lasts 1-3 s, so 15 samples per second resolve it; skipping the
+            rest is what lets a 1080p clip run faster than real time on two cores.
+        heel_lift_max_foot_ratio: a rep whose heel rose more than this fraction of the foot length during
+            the hold is invalid (0.08 of the heel-to-toe landmark distance is about 1.5-2 cm of heel rise; MediaPipe's heel jitters by up to about 0.09 of it at deep knee flexion, so smaller lifts cannot be told from noise).
+        foot_slide_max_foot_ratio: a rep whose toes moved more than this fraction of the foot length from
+            their usual place is invalid (the foot slid).
+        roll_frames: frames sampled across the clip to estimate the camera roll.
+    """
+
+    side: Side | None = None
+    foot_length_cm: float | None = None
+    analysis_fps: float = 15.0
+    heel_lift_max_foot_ratio: float = 0.08
+    foot_slide_max_foot_ratio: float = 0.15
+    roll_frames: int = 6
+    cleaning: CleaningParams = field(default_factory=CleaningParams)
+    rep_params: RepParams = field(default_factory=RepParams)
+
+
+def analysis_stride(fps: float, analysis_fps: float) -> int:
+    """Every how many frames pose estimation runs."""
+    if analysis_fps <= 0 or fps <= 0:
+        return 1
+    return max(1, int(round(fps / analysis_fps)))
+
+
+def measure(
+    path: str | Path,
+    options: MeasureOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> Measurement:
+    """Measure the lunge test in one clip. Raises :class:`InputError` (one line) for unusable input."""
+    options = options or MeasureOptions()
+    if options.foot_length_cm is not None and not 5.0 <= options.foot_length_cm <= 40.0:
+        raise InputError(f"foot length {options.foot_length_cm} cm is implausible: give the heel-to-toe length in cm")
+    with VideoReader(path) as reader:
+        info = reader.info
+        quality.check_duration(info.duration_s)
+        stride = analysis_stride(info.fps, options.analysis_fps)
+        track, samples, brightness = _run_pose(reader, stride, options.roll_frames, progress)
+        warnings = quality.truncation_warnings(reader.ended_early, reader.frames_decoded, info)
+    return analyse(track, info, stride, samples, brightness, options, warnings)
+
+
+def _run_pose(
+    reader: VideoReader, stride: int, n_samples: int, progress: ProgressCallback | None
+) -> tuple[PoseTrack, list[tuple[npt.NDArray[np.uint8], FramePose]], float]:
+    """One streaming pass: landmarks of every analysed frame, a few frames kept for the camera roll."""
+    info = reader.info
+    expected = max(1, info.frame_count // stride)
+    keep_every = max(1, expected // max(n_samples, 1))
+    poses: list[FramePose] = []
+    samples: list[tuple[npt.NDArray[np.uint8], FramePose]] = []
+    brightness: list[float] = []
+    with PoseEstimator(tracking=True) as estimator:
+        for frame in reader.frames(stride=stride):
+            rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+            pose = estimator.process(rgb, frame.index, frame.time_s)
+            poses.append(pose)
+            brightness.append(float(frame.image[::8, ::8].mean()))
+            if len(poses) % keep_every == keep_every // 2 and len(samples) < n_samples:
+                samples.append((frame.image, pose))
+            if progress is not None:
+                progress(min(1.0, len(poses) / expected))
+    if not poses:
+        raise InputError(f"no frame could be decoded from {info.path.name}: re-export the clip as mp4 (H.264)")
+    track = PoseTrack.from_frames(poses, info.width_px, info.height_px)
+    return track, samples, float(np.median(brightness))
+
+
+def _roll(samples: list[tuple[npt.NDArray[np.uint8], FramePose]]) -> RollEstimate:
+    boxes = [quality.person_box(pose.xy_px, pose.visibility) for _, pose in samples]
+    return estimate_roll([image for image, _ in samples], boxes)
+
+
+def analyse(
+    track: PoseTrack,
+    info: VideoInfo,
+    stride: int,
+    samples: list[tuple[npt.NDArray[np.uint8], FramePose]],
+    brightness: float,
+    options: MeasureOptions,
+    warnings: list[str],
+) -> Measurement:
+    """Everything after pose estimation: pure computation on the landmark track."""
+    quality.check_person(track)
+    choice = choose_leg(track, options.side)
+    leg = leg_points(track, choice)
+    quality.check_leg_in_frame(leg, track.width_px, track.height_px)
+    roll = _roll(samples)
+    up = geometry.up_from_floor_angle(roll.roll_deg) if roll.reliable else geometry.LEVEL_UP
+    series, foot_px, shin_px = _series(track, leg, choice, up, options.cleaning)
+    warnings += quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice)
+    if not roll.reliable:
+        warnings.append(
+            "could not find straight vertical or horizontal edges to check the camera is level: angles are "
+            "measured against the image vertical, so hold the phone upright"
+        )
+    px_per_cm = foot_px / options.foot_length_cm if options.foot_length_cm else None
+    reps = find_reps(series.shin_angle_smooth_deg, series.time_s, options.rep_params)
+    if not reps:
+        raise InputError(
+            "no forward rock found: rock the knee forward toward the wall and back 2-3 times, heel down"
+        )
+    toe_along = geometry.distance_along_px(leg.toe, np.nanmedian(leg.toe, axis=0), choice.facing, up)
+    rep_results = tuple(
+        _rep_result(i, rep, series, foot_px, px_per_cm, toe_along, options) for i, rep in enumerate(reps)
+    )
+    valid = [rep for rep in rep_results if rep.valid]
+    if not valid:
+        warnings.append("no valid rep: every rock lifted the heel or moved the foot; the deepest rock is shown")
+    best = max(valid or rep_results, key=lambda rep: rep.shin_angle_deg)
+    spread = (max(r.shin_angle_deg for r in valid) - min(r.shin_angle_deg for r in valid)) if len(valid) > 1 else None
+    return Measurement(
+        side=choice.side,
+        facing="right" if choice.facing > 0 else "left",
+        peak=PeakResult.from_rep(best),
+        reps=rep_results,
+        valid_spread_deg=spread,
+        camera_roll_deg=roll.roll_deg if roll.reliable else 0.0,
+        camera_roll_applied=roll.reliable,
+        foot_length_px=foot_px,
+        shin_length_px=shin_px,
+        px_per_cm=px_per_cm,
+        analysed_every_n_frames=stride,
+        warnings=tuple(warnings),
+        video=VideoMeta(
+            info.fps, info.frame_count, info.width_px, info.height_px, info.rotation_deg, info.duration_s, info.codec
+        ),
+        frames=series,
+    )
+
+
+def _series(
+    track: PoseTrack, leg: LegPoints, choice: LegChoice, up: FloatArray, params: CleaningParams
+) -> tuple[FrameSeries, float, float]:
+    """Per-frame signals of the tested leg, cleaned; plus the foot and shin lengths in px."""
+    t = track.time_s
+    vis = leg.visibility
+    shin_vis = np.minimum(vis["knee"], vis["ankle"])
+    foot_vis = np.minimum(vis["heel"], vis["toe"])
+    good_foot = foot_vis >= params.min_visibility
+    foot_px = float(np.nanmedian(geometry.segment_length_px(leg.heel, leg.toe)[good_foot])) if good_foot.any() else float("nan")
+    good_shin = shin_vis >= params.min_visibility
+    shin_px = float(np.nanmedian(geometry.segment_length_px(leg.knee, leg.ankle)[good_shin])) if good_shin.any() else float("nan")
+    angle = clean(geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing, up), t, shin_vis, params)
+    angle_image = clean(geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing), t, shin_vis, params)
+    knee_vis = np.minimum(vis["knee"], vis["toe"])
+    knee_over_toe = clean(geometry.distance_along_px(leg.knee, leg.toe, choice.facing, up), t, knee_vis, params)
+    rise = geometry.height_above_px(leg.heel, leg.toe, up)
+    rise_params = CleaningParams(
+        params.min_visibility, params.outlier_window_s, params.outlier_sigmas, 0.01 * foot_px, params.max_gap_s,
+        params.cutoff_hz,
+    )
+    heel_lift = clean(rise - np.nanmedian(rise), t, foot_vis, rise_params)
+    series = FrameSeries(
+        frame_index=track.frame_index,
+        time_s=t,
+        shin_angle_deg=angle,
+        shin_angle_smooth_deg=smooth(angle, t, params),
+        shin_angle_image_deg=angle_image,
+        knee_over_toe_px=knee_over_toe,
+        heel_lift_px=heel_lift,
+        visibility={name: values for name, values in vis.items()},
+    )
+    return series, foot_px, shin_px
+
+
+def _rep_result(
+    index: int,
+    rep: Rep,
+    series: FrameSeries,
+    foot_px: float,
+    px_per_cm: float | None,
+    toe_along_px: FloatArray,
+    options: MeasureOptions,
+) -> RepResult:
+    hold = slice(rep.hold_start, rep.hold_end + 1)
+    knee_px = _median(series.knee_over_toe_px[hold])
+    lift_px = max(_median(series.heel_lift_px[hold]), 0.0)
+    slide_px = abs(_median(toe_along_px[hold]))
+    lift_ratio, slide_ratio = lift_px / foot_px, slide_px / foot_px
+    heel_down = not lift_ratio > options.heel_lift_max_foot_ratio
+    reason = None
+    if not heel_down:
+        reason = f"heel lifted by about {_length(lift_px, foot_px, px_per_cm)}"
+    elif slide_ratio > options.foot_slide_max_foot_ratio:
+        reason = f"front foot moved by about {_length(slide_px, foot_px, px_per_cm)}"
+    return RepResult(
+        index=index + 1,
+        start_time_s=float(series.time_s[rep.start]),
+        end_time_s=float(series.time_s[rep.end]),
+        peak_frame=int(series.frame_index[rep.peak]),
+        peak_time_s=float(series.time_s[rep.peak]),
+        shin_angle_deg=_median(series.shin_angle_deg[hold]),
+        shin_angle_image_deg=_median(series.shin_angle_image_deg[hold]),
+        knee_over_toe_px=knee_px,
+        knee_over_toe_foot_ratio=knee_px / foot_px,
+        knee_over_toe_cm=knee_px / px_per_cm if px_per_cm else None,
+        heel_lift_foot_ratio=lift_ratio,
+        heel_lift_cm=lift_px / px_per_cm if px_per_cm else None,
+        foot_slide_foot_ratio=slide_ratio,
+        heel_down=heel_down,
+        valid=reason is None,
+        reason=reason,
+    )
+
+
+def _median(values: FloatArray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if len(finite) else float("nan")
+
+
+def _length(px: float, foot_px: float, px_per_cm: float | None) -> str:
+    if px_per_cm:
+        return f"{px / px_per_cm:.1f} cm"
+    return f"{100 * px / foot_px:.0f}% of the foot length"

@@ -1,0 +1,130 @@
+"""Checks that the clip can be measured. Unusable input raises :class:`InputError`; doubts become warnings.
+
+Every message names the problem and what to do, in one line, in plain words.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from vision.errors import InputError
+from vision.landmarks import Landmark, PoseTrack
+from vision.legs import LegChoice, LegPoints
+from vision.video import VideoInfo
+
+FloatArray = npt.NDArray[np.float64]
+
+MIN_DURATION_S = 1.5
+MIN_DETECTION_SHARE = 0.3  # a person must be found in this share of the analysed frames
+MIN_LEG_IN_FRAME_SHARE = 0.5
+MIN_SHIN_PX = 30.0  # below this the landmarks are a few pixels apart: no angle can be trusted
+SMALL_SHIN_FRACTION = 0.12  # shin shorter than this share of the frame height: warn
+MIN_VISIBILITY = 0.5
+DARK_BRIGHTNESS = 45.0  # mean 8-bit grey level
+LOW_VISIBILITY = 0.75
+# Side-on, a foot (heel to toe, about 25 cm) looks about 0.6 times as long as the shin (about 40 cm).
+# Filmed from the front the foot is foreshortened: below 0.35 the camera is more than ~50 deg off side-on.
+MIN_FOOT_TO_SHIN = 0.35
+JUMP_SHIN_LENGTHS = 0.75  # the hips moving this far between analysed frames means someone else took over
+
+
+def check_duration(duration_s: float) -> None:
+    if duration_s < MIN_DURATION_S:
+        raise InputError(
+            f"the clip is only {duration_s:.1f} s long: record at least 3 s with 2-3 slow forward rocks"
+        )
+
+
+def truncation_warnings(ended_early: bool, frames_decoded: int, info: VideoInfo) -> list[str]:
+    if not ended_early:
+        return []
+    return [
+        f"the file ends early (frame {frames_decoded} of {info.frame_count}); it may be truncated: "
+        "only the readable part was measured"
+    ]
+
+
+def person_box(xy_px: FloatArray, visibility: FloatArray, margin: float = 0.1) -> FloatArray | None:
+    """(x0, y0, x1, y1) around the visible landmarks of one frame, widened by ``margin`` of its size."""
+    seen = xy_px[visibility >= MIN_VISIBILITY * 0.5]
+    seen = seen[np.all(np.isfinite(seen), axis=1)]
+    if len(seen) < 3:
+        return None
+    lo, hi = seen.min(axis=0), seen.max(axis=0)
+    pad = margin * (hi - lo) + 10.0
+    return np.concatenate([lo - pad, hi + pad])
+
+
+def check_person(track: PoseTrack) -> None:
+    found = np.isfinite(track.xy_px[:, Landmark.LEFT_HIP, 0])
+    if found.mean() < MIN_DETECTION_SHARE:
+        raise InputError(
+            "no person found in most of the clip: film the whole body side-on, in good light, one person only"
+        )
+
+
+def check_leg_in_frame(leg: LegPoints, width_px: int, height_px: int) -> None:
+    """The tested leg's knee, ankle, heel and toe must be inside the frame and visible in most frames."""
+    ok = np.ones(leg.knee.shape[0], dtype=bool)
+    for name in ("knee", "ankle", "heel", "toe"):
+        point = getattr(leg, name)
+        with np.errstate(invalid="ignore"):
+            inside = (point[:, 0] >= 0) & (point[:, 0] < width_px) & (point[:, 1] >= 0) & (point[:, 1] < height_px)
+        ok &= inside & (leg.visibility[name] >= MIN_VISIBILITY)
+    found = np.isfinite(leg.knee[:, 0])
+    if found.any() and ok[found].mean() < MIN_LEG_IN_FRAME_SHARE:
+        raise InputError(
+            "the front foot or knee is out of frame or hidden in most of the clip: "
+            "place the camera so the whole foot and knee stay in view"
+        )
+    shin_px = np.nanmedian(np.linalg.norm(leg.knee - leg.ankle, axis=1))
+    if not shin_px >= MIN_SHIN_PX:
+        raise InputError(
+            f"the person is too small in the frame (shin {shin_px:.0f} px): move the camera closer"
+        )
+
+
+def scene_warnings(
+    track: PoseTrack, leg: LegPoints, brightness: float, foot_px: float, shin_px: float, choice: LegChoice
+) -> list[str]:
+    """Doubts about the recording that do not stop the measurement."""
+    warnings = []
+    if shin_px < SMALL_SHIN_FRACTION * track.height_px:
+        warnings.append(
+            f"the leg is small in the frame (shin {shin_px:.0f} px): move the camera closer for a steadier result"
+        )
+    if brightness < DARK_BRIGHTNESS:
+        warnings.append("the clip is dark: add light or film facing away from windows")
+    vis = np.minimum(leg.visibility["knee"], leg.visibility["ankle"])
+    found = np.isfinite(leg.knee[:, 0])
+    if found.any() and np.median(vis[found]) < LOW_VISIBILITY:
+        warnings.append(
+            "the knee or ankle is hard to see (dark, blurred or covered): wear shorts or tight trousers, add light"
+        )
+    if foot_px < MIN_FOOT_TO_SHIN * shin_px:
+        warnings.append(
+            "the camera does not look at the side of the foot: place it square to the side of the tested leg, "
+            "at shin height"
+        )
+    if choice.label_agreement < 0.8 and not choice.overridden:
+        warnings.append(
+            f"the {choice.side} leg was chosen as the front leg but the choice was not clear-cut: "
+            "check it, or pass --side"
+        )
+    jumps = _person_jumps(track, shin_px)
+    if jumps:
+        warnings.append(
+            f"the tracked person jumped at {jumps[0]:.1f} s: a second person may have come into view; "
+            "film with only the person tested in frame"
+        )
+    return warnings
+
+
+def _person_jumps(track: PoseTrack, shin_px: float) -> list[float]:
+    """Times where the hip centre moved more than :data:`JUMP_SHIN_LENGTHS` shin lengths in one step."""
+    hips = (track.point(Landmark.LEFT_HIP) + track.point(Landmark.RIGHT_HIP)) / 2
+    step = np.linalg.norm(np.diff(hips, axis=0), axis=1)
+    with np.errstate(invalid="ignore"):
+        jumps = np.flatnonzero(step > JUMP_SHIN_LENGTHS * shin_px)
+    return [float(track.time_s[i + 1]) for i in jumps]

@@ -1,0 +1,189 @@
+"""Results as frozen dataclasses, and their export (JSON-ready dict, per-frame CSV)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vision.errors import InputError
+from vision.landmarks import Side
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class VideoMeta:
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+    rotation_deg: int
+    duration_s: float
+    codec: str
+
+
+@dataclass(frozen=True)
+class RepResult:
+    """One forward rock. Angles are the median over the hold at the rep's deepest point."""
+
+    index: int
+    start_time_s: float
+    end_time_s: float
+    peak_frame: int
+    peak_time_s: float
+    shin_angle_deg: float
+    shin_angle_image_deg: float
+    knee_over_toe_px: float
+    knee_over_toe_foot_ratio: float
+    knee_over_toe_cm: float | None
+    heel_lift_foot_ratio: float
+    heel_lift_cm: float | None
+    foot_slide_foot_ratio: float
+    heel_down: bool
+    valid: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class PeakResult:
+    """The deepest valid rep: the test's result."""
+
+    frame: int
+    time_s: float
+    shin_angle_deg: float
+    shin_angle_image_deg: float
+    knee_over_toe_px: float
+    knee_over_toe_foot_ratio: float
+    knee_over_toe_cm: float | None
+    heel_down: bool
+
+    @classmethod
+    def from_rep(cls, rep: RepResult) -> PeakResult:
+        return cls(
+            frame=rep.peak_frame,
+            time_s=rep.peak_time_s,
+            shin_angle_deg=rep.shin_angle_deg,
+            shin_angle_image_deg=rep.shin_angle_image_deg,
+            knee_over_toe_px=rep.knee_over_toe_px,
+            knee_over_toe_foot_ratio=rep.knee_over_toe_foot_ratio,
+            knee_over_toe_cm=rep.knee_over_toe_cm,
+            heel_down=rep.heel_down,
+        )
+
+
+@dataclass(frozen=True)
+class FrameSeries:
+    """Per analysed frame: the signals behind the result (for charts and the CSV). NaN where missing."""
+
+    frame_index: npt.NDArray[np.int64]
+    time_s: FloatArray
+    shin_angle_deg: FloatArray  # cleaned, against the floor normal
+    shin_angle_smooth_deg: FloatArray  # zero-phase smoothed: reps are found on this
+    shin_angle_image_deg: FloatArray  # raw, against the image vertical
+    knee_over_toe_px: FloatArray
+    heel_lift_px: FloatArray
+    visibility: dict[str, FloatArray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = self.time_s.shape[0]
+        for name in (
+            "frame_index",
+            "shin_angle_deg",
+            "shin_angle_smooth_deg",
+            "shin_angle_image_deg",
+            "knee_over_toe_px",
+            "heel_lift_px",
+        ):
+            if getattr(self, name).shape != (n,):
+                raise ValueError(f"FrameSeries.{name} must have shape ({n},)")
+        for name, values in self.visibility.items():
+            if values.shape != (n,):
+                raise ValueError(f"FrameSeries.visibility[{name!r}] must have shape ({n},)")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Everything measured from one clip."""
+
+    side: Side
+    facing: str  # "left" or "right": where the person faces in the (upright) image
+    peak: PeakResult | None
+    reps: tuple[RepResult, ...]
+    valid_spread_deg: float | None  # max - min of the valid reps' shin angles (None with < 2 valid reps)
+    camera_roll_deg: float
+    camera_roll_applied: bool
+    foot_length_px: float
+    shin_length_px: float
+    px_per_cm: float | None
+    analysed_every_n_frames: int
+    warnings: tuple[str, ...]
+    video: VideoMeta
+    frames: FrameSeries
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (no per-frame arrays; NaN becomes None)."""
+        data = {
+            "side": self.side,
+            "facing": self.facing,
+            "peak": asdict(self.peak) if self.peak else None,
+            "reps": [asdict(rep) for rep in self.reps],
+            "valid_spread_deg": self.valid_spread_deg,
+            "camera_roll_deg": self.camera_roll_deg,
+            "camera_roll_applied": self.camera_roll_applied,
+            "foot_length_px": self.foot_length_px,
+            "shin_length_px": self.shin_length_px,
+            "px_per_cm": self.px_per_cm,
+            "analysed_every_n_frames": self.analysed_every_n_frames,
+            "warnings": list(self.warnings),
+            "video": asdict(self.video),
+        }
+        return _json_safe(data)  # type: ignore[no-any-return]
+
+
+def _json_safe(value: Any) -> Any:
+    """Round floats to 4 decimals and turn NaN/inf into None, recursively."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 4) if math.isfinite(value) else None
+    return value
+
+
+def write_frames_csv(series: FrameSeries, path: Path) -> None:
+    """One row per analysed frame: time, angles, knee-over-toe, heel lift and landmark visibilities."""
+    columns: dict[str, FloatArray | npt.NDArray[np.int64]] = {
+        "frame": series.frame_index,
+        "time_s": series.time_s,
+        "shin_angle_deg": series.shin_angle_deg,
+        "shin_angle_smooth_deg": series.shin_angle_smooth_deg,
+        "shin_angle_image_deg": series.shin_angle_image_deg,
+        "knee_over_toe_px": series.knee_over_toe_px,
+        "heel_lift_px": series.heel_lift_px,
+    }
+    columns.update({f"visibility_{name}": values for name, values in series.visibility.items()})
+    try:
+        with Path(path).open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            for row in zip(*columns.values(), strict=True):
+                writer.writerow(
+                    ["" if isinstance(v, float) and not math.isfinite(v) else _cell(v) for v in row]
+                )
+    except OSError as err:
+        raise InputError(f"cannot write the per-frame CSV to {path}: {err.strerror}") from err
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, np.integer | int):
+        return str(int(value))
+    return f"{float(value):.4f}"
