@@ -1,10 +1,10 @@
-"""Camera roll from the scene: a phone held crooked tilts every vertical and horizontal edge by the same angle.
+"""Camera roll from the scene: a phone held crooked tilts every vertical and horizontal edge alike.
 
 Rooms are full of straight vertical edges (wall corners, door frames, the wall in front of the foot) and
-horizontal ones (the floor/wall line behind the person). Their deviation from the image axes, pooled over a few
-frames with the person masked out, estimates the roll. The feet are not used: the two feet stand at different
-depths, so the line through them is tilted by perspective (5-12 degrees on level test clips), and MediaPipe's
-heel sits higher than its toe.
+horizontal ones (the floor/wall line behind the person). Their deviation from the image axes, pooled over
+a few frames with the person masked out, estimates the roll. The feet are not used: the two feet stand at
+different depths, so the line through them is tilted by perspective (5-12 degrees on level test clips), and
+MediaPipe's heel sits higher than its toe.
 """
 
 from __future__ import annotations
@@ -68,13 +68,13 @@ def roll_from_segments(segments_px: FloatArray, diagonal_px: float) -> RollEstim
 
 
 def detect_segments(image_bgr: npt.NDArray[np.uint8], exclude_box_px: FloatArray | None = None) -> FloatArray:
-    """Straight edges (x1, y1, x2, y2) in one frame, minus those touching ``exclude_box_px`` (x0, y0, x1, y1)."""
+    """Straight edges (x1, y1, x2, y2) in one frame, minus those touching ``exclude_box_px``."""
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
     detector = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD)
     lines = detector.detect(gray)[0]
     if lines is None:
         return np.empty((0, 4))
-    seg = lines.reshape(-1, 4).astype(np.float64)
+    seg: FloatArray = lines.reshape(-1, 4).astype(np.float64)
     height, width = gray.shape
     margin = 3.0
     inside = np.all((seg[:, [0, 2]] > margin) & (seg[:, [0, 2]] < width - 1 - margin), axis=1) & np.all(
@@ -100,7 +100,7 @@ def estimate_roll(
     diagonal_px = 0.0
     for image, box in zip(images_bgr, exclude_boxes_px, strict=True):
         pooled.append(detect_segments(image, box))
-        diagonal_px = float(np.hypot(*image.shape[:2]))
+        diagonal_px = float(np.hypot(image.shape[0], image.shape[1]))
     if not pooled:
         return RollEstimate(float("nan"), 0.0, 0)
     frames = len(pooled)

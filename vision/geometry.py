@@ -40,7 +40,8 @@ def shin_angle_deg(
     shin = np.asarray(knee_px, dtype=np.float64) - np.asarray(ankle_px, dtype=np.float64)
     along = shin @ forward_unit(up_unit, facing)
     up = shin @ up_unit
-    return np.degrees(np.arctan2(along, up))
+    angle: FloatArray = np.degrees(np.arctan2(along, up))
+    return angle
 
 
 def distance_along_px(
@@ -48,7 +49,8 @@ def distance_along_px(
 ) -> FloatArray:
     """Signed distance from ``reference_px`` to ``point_px`` along the floor, + in the facing direction."""
     delta = np.asarray(point_px, dtype=np.float64) - np.asarray(reference_px, dtype=np.float64)
-    return delta @ forward_unit(up_unit, facing)
+    distance: FloatArray = delta @ forward_unit(up_unit, facing)
+    return distance
 
 
 def height_above_px(
@@ -56,12 +58,16 @@ def height_above_px(
 ) -> FloatArray:
     """Signed height of ``point_px`` above ``reference_px`` along the floor normal."""
     delta = np.asarray(point_px, dtype=np.float64) - np.asarray(reference_px, dtype=np.float64)
-    return delta @ up_unit
+    height: FloatArray = delta @ up_unit
+    return height
 
 
 def segment_length_px(a_px: FloatArray, b_px: FloatArray) -> FloatArray:
     """Euclidean distance between matching points."""
-    return np.linalg.norm(np.asarray(a_px, dtype=np.float64) - np.asarray(b_px, dtype=np.float64), axis=-1)
+    length: FloatArray = np.linalg.norm(
+        np.asarray(a_px, dtype=np.float64) - np.asarray(b_px, dtype=np.float64), axis=-1
+    )
+    return length
 
 
 def fit_floor_angle_deg(points_px: FloatArray) -> tuple[float, float]:

@@ -82,7 +82,7 @@ def choose_leg(track: PoseTrack, side_override: Side | None = None) -> LegChoice
     share_left = float(left_front.mean()) if len(left_front) else 0.5
     side: Side = "left" if share_left >= 0.5 else "right"
     agreement = share_left if side == "left" else 1.0 - share_left
-    swapped = int(round((1.0 - agreement) * len(left_front)))
+    swapped = round((1.0 - agreement) * len(left_front))
     if side_override is not None:
         return LegChoice(side_override, facing, agreement, swapped, overridden=side_override != side)
     return LegChoice(side, facing, agreement, swapped, overridden=False)

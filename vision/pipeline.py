@@ -34,7 +34,9 @@ class MeasureOptions:
             the clip's rate is lower). A rock lasts 1-3 s, so 15 samples per second resolve it; skipping the
             rest is what lets a 1080p clip run faster than real time on two cores.
         heel_lift_max_foot_ratio: a rep whose heel rose more than this fraction of the foot length during
-            the hold is invalid (0.08 of the heel-to-toe landmark distance is about 1.5-2 cm of heel rise; MediaPipe's heel jitters by up to about 0.09 of it at deep knee flexion, so smaller lifts cannot be told from noise).
+            the hold is invalid. 0.08 of the heel-to-toe landmark distance is about 1.5-2 cm of heel rise;
+            MediaPipe's heel moves by up to about 0.09 of it at deep knee flexion with the heel down, so
+            smaller lifts cannot be told from landmark noise.
         foot_slide_max_foot_ratio: a rep whose toes moved more than this fraction of the foot length from
             their usual place is invalid (the foot slid).
         roll_frames: frames sampled across the clip to estimate the camera roll.
@@ -54,7 +56,7 @@ def analysis_stride(fps: float, analysis_fps: float) -> int:
     """Every how many frames pose estimation runs."""
     if analysis_fps <= 0 or fps <= 0:
         return 1
-    return max(1, int(round(fps / analysis_fps)))
+    return max(1, round(fps / analysis_fps))
 
 
 def measure(
@@ -65,7 +67,9 @@ def measure(
     """Measure the lunge test in one clip. Raises :class:`InputError` (one line) for unusable input."""
     options = options or MeasureOptions()
     if options.foot_length_cm is not None and not 5.0 <= options.foot_length_cm <= 40.0:
-        raise InputError(f"foot length {options.foot_length_cm} cm is implausible: give the heel-to-toe length in cm")
+        raise InputError(
+            f"foot length {options.foot_length_cm} cm is implausible: give the heel-to-toe length in cm"
+        )
     with VideoReader(path) as reader:
         info = reader.info
         quality.check_duration(info.duration_s)
@@ -88,7 +92,7 @@ def _run_pose(
     with PoseEstimator(tracking=True) as estimator:
         for frame in reader.frames(stride=stride):
             rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-            pose = estimator.process(rgb, frame.index, frame.time_s)
+            pose = estimator.process(np.asarray(rgb, dtype=np.uint8), frame.index, frame.time_s)
             poses.append(pose)
             brightness.append(float(frame.image[::8, ::8].mean()))
             if len(poses) % keep_every == keep_every // 2 and len(samples) < n_samples:
@@ -96,7 +100,9 @@ def _run_pose(
             if progress is not None:
                 progress(min(1.0, len(poses) / expected))
     if not poses:
-        raise InputError(f"no frame could be decoded from {info.path.name}: re-export the clip as mp4 (H.264)")
+        raise InputError(
+            f"no frame could be decoded from {info.path.name}: re-export the clip as mp4 (H.264)"
+        )
     track = PoseTrack.from_frames(poses, info.width_px, info.height_px)
     return track, samples, float(np.median(brightness))
 
@@ -141,9 +147,15 @@ def analyse(
     )
     valid = [rep for rep in rep_results if rep.valid]
     if not valid:
-        warnings.append("no valid rep: every rock lifted the heel or moved the foot; the deepest rock is shown")
+        warnings.append(
+            "no valid rep: every rock lifted the heel or moved the foot; the deepest rock is shown"
+        )
     best = max(valid or rep_results, key=lambda rep: rep.shin_angle_deg)
-    spread = (max(r.shin_angle_deg for r in valid) - min(r.shin_angle_deg for r in valid)) if len(valid) > 1 else None
+    spread = (
+        (max(r.shin_angle_deg for r in valid) - min(r.shin_angle_deg for r in valid))
+        if len(valid) > 1
+        else None
+    )
     return Measurement(
         side=choice.side,
         facing="right" if choice.facing > 0 else "left",
@@ -158,7 +170,13 @@ def analyse(
         analysed_every_n_frames=stride,
         warnings=tuple(warnings),
         video=VideoMeta(
-            info.fps, info.frame_count, info.width_px, info.height_px, info.rotation_deg, info.duration_s, info.codec
+            info.fps,
+            info.frame_count,
+            info.width_px,
+            info.height_px,
+            info.rotation_deg,
+            info.duration_s,
+            info.codec,
         ),
         frames=series,
     )
@@ -173,16 +191,30 @@ def _series(
     shin_vis = np.minimum(vis["knee"], vis["ankle"])
     foot_vis = np.minimum(vis["heel"], vis["toe"])
     good_foot = foot_vis >= params.min_visibility
-    foot_px = float(np.nanmedian(geometry.segment_length_px(leg.heel, leg.toe)[good_foot])) if good_foot.any() else float("nan")
+    foot_px = (
+        float(np.nanmedian(geometry.segment_length_px(leg.heel, leg.toe)[good_foot]))
+        if good_foot.any()
+        else float("nan")
+    )
     good_shin = shin_vis >= params.min_visibility
-    shin_px = float(np.nanmedian(geometry.segment_length_px(leg.knee, leg.ankle)[good_shin])) if good_shin.any() else float("nan")
+    shin_px = (
+        float(np.nanmedian(geometry.segment_length_px(leg.knee, leg.ankle)[good_shin]))
+        if good_shin.any()
+        else float("nan")
+    )
     angle = clean(geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing, up), t, shin_vis, params)
     angle_image = clean(geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing), t, shin_vis, params)
     knee_vis = np.minimum(vis["knee"], vis["toe"])
-    knee_over_toe = clean(geometry.distance_along_px(leg.knee, leg.toe, choice.facing, up), t, knee_vis, params)
+    knee_over_toe = clean(
+        geometry.distance_along_px(leg.knee, leg.toe, choice.facing, up), t, knee_vis, params
+    )
     rise = geometry.height_above_px(leg.heel, leg.toe, up)
     rise_params = CleaningParams(
-        params.min_visibility, params.outlier_window_s, params.outlier_sigmas, 0.01 * foot_px, params.max_gap_s,
+        params.min_visibility,
+        params.outlier_window_s,
+        params.outlier_sigmas,
+        0.01 * foot_px,
+        params.max_gap_s,
         params.cutoff_hz,
     )
     heel_lift = clean(rise - np.nanmedian(rise), t, foot_vis, rise_params)
@@ -194,7 +226,8 @@ def _series(
         shin_angle_image_deg=angle_image,
         knee_over_toe_px=knee_over_toe,
         heel_lift_px=heel_lift,
-        visibility={name: values for name, values in vis.items()},
+        visibility=dict(vis),
+        leg_px=leg.as_dict(),
     )
     return series, foot_px, shin_px
 

@@ -53,7 +53,8 @@ def person_box(xy_px: FloatArray, visibility: FloatArray, margin: float = 0.1) -
         return None
     lo, hi = seen.min(axis=0), seen.max(axis=0)
     pad = margin * (hi - lo) + 10.0
-    return np.concatenate([lo - pad, hi + pad])
+    box: FloatArray = np.concatenate([lo - pad, hi + pad])
+    return box
 
 
 def check_person(track: PoseTrack) -> None:
@@ -70,7 +71,9 @@ def check_leg_in_frame(leg: LegPoints, width_px: int, height_px: int) -> None:
     for name in ("knee", "ankle", "heel", "toe"):
         point = getattr(leg, name)
         with np.errstate(invalid="ignore"):
-            inside = (point[:, 0] >= 0) & (point[:, 0] < width_px) & (point[:, 1] >= 0) & (point[:, 1] < height_px)
+            inside = (
+                (point[:, 0] >= 0) & (point[:, 0] < width_px) & (point[:, 1] >= 0) & (point[:, 1] < height_px)
+            )
         ok &= inside & (leg.visibility[name] >= MIN_VISIBILITY)
     found = np.isfinite(leg.knee[:, 0])
     if found.any() and ok[found].mean() < MIN_LEG_IN_FRAME_SHARE:
@@ -91,20 +94,18 @@ def scene_warnings(
     """Doubts about the recording that do not stop the measurement."""
     warnings = []
     if shin_px < SMALL_SHIN_FRACTION * track.height_px:
-        warnings.append(
-            f"the leg is small in the frame (shin {shin_px:.0f} px): move the camera closer for a steadier result"
-        )
+        warnings.append(f"the leg is small in the frame (shin {shin_px:.0f} px): move the camera closer")
     if brightness < DARK_BRIGHTNESS:
         warnings.append("the clip is dark: add light or film facing away from windows")
     vis = np.minimum(leg.visibility["knee"], leg.visibility["ankle"])
     found = np.isfinite(leg.knee[:, 0])
     if found.any() and np.median(vis[found]) < LOW_VISIBILITY:
         warnings.append(
-            "the knee or ankle is hard to see (dark, blurred or covered): wear shorts or tight trousers, add light"
+            "the knee or ankle is hard to see (dark, blurred or covered): wear shorts or tights, add light"
         )
     if foot_px < MIN_FOOT_TO_SHIN * shin_px:
         warnings.append(
-            "the camera does not look at the side of the foot: place it square to the side of the tested leg, "
+            "the camera does not see the side of the foot: place it square to the side of the tested leg, "
             "at shin height"
         )
     if choice.label_agreement < 0.8 and not choice.overridden:

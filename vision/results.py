@@ -89,6 +89,9 @@ class FrameSeries:
     knee_over_toe_px: FloatArray
     heel_lift_px: FloatArray
     visibility: dict[str, FloatArray] = field(default_factory=dict)
+    leg_px: dict[str, FloatArray] = field(
+        default_factory=dict
+    )  # tested leg: hip, knee, ankle, heel, toe (n, 2)
 
     def __post_init__(self) -> None:
         n = self.time_s.shape[0]
@@ -105,6 +108,9 @@ class FrameSeries:
         for name, values in self.visibility.items():
             if values.shape != (n,):
                 raise ValueError(f"FrameSeries.visibility[{name!r}] must have shape ({n},)")
+        for name, points in self.leg_px.items():
+            if points.shape != (n, 2):
+                raise ValueError(f"FrameSeries.leg_px[{name!r}] must have shape ({n}, 2)")
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def lowpass_zero_phase(values: FloatArray, time_s: FloatArray, cutoff_hz: float)
     sos = signal.butter(2, cutoff_hz, fs=sample_rate_hz, output="sos")
     for start, end in _runs(np.isfinite(x)):
         stretch = x[start:end]
-        padlen = min(len(stretch) - 1, int(round(sample_rate_hz / cutoff_hz)))
+        padlen = min(len(stretch) - 1, round(sample_rate_hz / cutoff_hz))
         if len(stretch) >= 7:
             out[start:end] = signal.sosfiltfilt(sos, stretch, padlen=padlen, padtype="even")
     return out
