@@ -9,6 +9,7 @@ MediaPipe's heel sits higher than its toe.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -26,19 +27,48 @@ MIN_SEGMENT_FRACTION = 0.06
 MIN_SUPPORT_FRACTION = 0.5
 #: Half-width of the window (degrees) around the modal angle that is averaged.
 MODE_WINDOW_DEG = 1.0
+#: The verticals' vanishing point must be at least this many image diagonals from the centre: closer means a
+#: camera tilted by more than about 25 degrees, not a phone at shin height, so the fit is not trusted.
+MIN_VANISHING_DISTANCE = 2.0
 
 
 @dataclass(frozen=True)
 class RollEstimate:
-    """Camera roll in degrees (+ = the scene appears rotated counter-clockwise), or NaN when unsure."""
+    """Which way is up in the image.
+
+    Attributes:
+        roll_deg: camera roll at the image centre (+ = the scene appears rotated counter-clockwise), or NaN.
+        support_fraction: summed length of the agreeing edges / image diagonal.
+        n_segments: how many edges agree.
+        vanishing_point: where the scene's vertical edges meet, homogeneous (x, y, w) in pixels; None when
+            the roll came from horizontal edges only. With it, "up" is known at every point of the image: a
+            camera tilted down makes verticals converge below, and the shin is measured against the local
+            vertical where it stands rather than a single global one.
+    """
 
     roll_deg: float
-    support_fraction: float  # summed length of agreeing edges / image diagonal
+    support_fraction: float
     n_segments: int
+    vanishing_point: FloatArray | None = None
+    source: str = "none"  # "vertical vanishing point", "vertical edges", "horizontal edges" or "none"
 
     @property
     def reliable(self) -> bool:
         return bool(np.isfinite(self.roll_deg)) and self.support_fraction >= MIN_SUPPORT_FRACTION
+
+    def up_at(self, point_px: FloatArray) -> FloatArray:
+        """Unit image direction of the scene's vertical (pointing up) at ``point_px``."""
+        vp = self.vanishing_point
+        if vp is not None and abs(vp[2]) > 1e-12:
+            direction = vp[:2] / vp[2] - np.asarray(point_px, dtype=np.float64)
+        elif vp is not None:
+            direction = vp[:2].copy()
+        else:
+            a = np.radians(self.roll_deg)
+            direction = np.array([-np.sin(a), -np.cos(a)])
+        direction = direction / np.linalg.norm(direction)
+        up: FloatArray = direction if direction[1] < 0 else -direction
+        return up
 
 
 def segment_deviations_deg(segments_px: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -51,8 +81,14 @@ def segment_deviations_deg(segments_px: FloatArray) -> tuple[FloatArray, FloatAr
     return deviation, np.hypot(dx, dy)
 
 
+def _vertical(segments_px: FloatArray) -> npt.NDArray[np.bool_]:
+    """Which segments are closer to the image vertical than to the horizontal."""
+    seg = np.asarray(segments_px, dtype=np.float64).reshape(-1, 4)
+    return np.asarray(np.abs(seg[:, 3] - seg[:, 1]) > np.abs(seg[:, 2] - seg[:, 0]))
+
+
 def roll_from_segments(segments_px: FloatArray, diagonal_px: float) -> RollEstimate:
-    """Length-weighted mode of the edges' deviations from the image axes."""
+    """Length-weighted mode of the edges' deviations from the image axes (one roll for the whole image)."""
     deviation, length = segment_deviations_deg(segments_px)
     keep = (np.abs(deviation) <= MAX_ROLL_DEG) & (length >= MIN_SEGMENT_FRACTION * diagonal_px)
     deviation, length = deviation[keep], length[keep]
@@ -65,6 +101,85 @@ def roll_from_segments(segments_px: FloatArray, diagonal_px: float) -> RollEstim
     near = np.abs(deviation - mode) <= MODE_WINDOW_DEG
     roll = float(np.average(deviation[near], weights=length[near]))
     return RollEstimate(roll, float(length[near].sum() / diagonal_px), int(near.sum()))
+
+
+def vertical_vanishing_point(
+    segments_px: FloatArray, centre_px: FloatArray, scale_px: float, max_residual_deg: float = 1.5
+) -> tuple[FloatArray, npt.NDArray[np.bool_]] | None:
+    """Least-squares meeting point of near-vertical segments, with iterative rejection of outliers.
+
+    Returns the homogeneous vanishing point in pixels and which segments agree with it, or None.
+    """
+    seg = np.asarray(segments_px, dtype=np.float64).reshape(-1, 4)
+    if len(seg) < 2:
+        return None
+    p1 = np.column_stack([(seg[:, :2] - centre_px) / scale_px, np.ones(len(seg))])
+    p2 = np.column_stack([(seg[:, 2:] - centre_px) / scale_px, np.ones(len(seg))])
+    lines = np.cross(p1, p2)
+    lines /= np.linalg.norm(lines[:, :2], axis=1, keepdims=True)
+    weight = np.linalg.norm(p2[:, :2] - p1[:, :2], axis=1)
+    agree = np.ones(len(seg), dtype=bool)
+    vp = np.zeros(3)
+    for _ in range(3):
+        if agree.sum() < 2:
+            return None
+        moment = (lines[agree] * weight[agree, None]).T @ lines[agree]
+        vp = np.linalg.eigh(moment)[1][:, 0]
+        agree = _residual_deg(p1, p2, vp) <= max_residual_deg
+    vp_px = np.array(
+        [vp[0] * scale_px + centre_px[0] * vp[2], vp[1] * scale_px + centre_px[1] * vp[2], vp[2]]
+    )
+    return vp_px, agree
+
+
+def _residual_deg(p1: FloatArray, p2: FloatArray, vp: FloatArray) -> FloatArray:
+    """Angle between each segment and the line from its midpoint to the vanishing point."""
+    mid = (p1[:, :2] + p2[:, :2]) / 2
+    direction = p2[:, :2] - p1[:, :2]
+    to_vp = vp[:2] - mid * vp[2]
+    cross = direction[:, 0] * to_vp[:, 1] - direction[:, 1] * to_vp[:, 0]
+    dot = np.sum(direction * to_vp, axis=1)
+    angle = np.degrees(np.abs(np.arctan2(cross, dot)))
+    residual: FloatArray = np.minimum(angle, 180.0 - angle)
+    return residual
+
+
+def scene_vertical(segments_px: FloatArray, width_px: int, height_px: int, n_frames: int = 1) -> RollEstimate:
+    """Up in the image from the scene's edges: the vertical edges' vanishing point when there are enough,
+    otherwise one roll from all near-axis edges. ``n_frames``: how many frames the segments were pooled from
+    (support is per frame).
+    """
+    diagonal_px = float(np.hypot(width_px, height_px))
+    seg = np.asarray(segments_px, dtype=np.float64).reshape(-1, 4)
+    deviation, length = segment_deviations_deg(seg)
+    usable = (np.abs(deviation) <= MAX_ROLL_DEG) & (length >= MIN_SEGMENT_FRACTION * diagonal_px)
+    vertical = seg[usable & _vertical(seg)]
+    centre = np.array([width_px / 2.0, height_px / 2.0])
+    fit = vertical_vanishing_point(vertical, centre, diagonal_px) if len(vertical) >= 2 else None
+    if fit is not None:
+        vp, agree = fit
+        support = float(length[usable & _vertical(seg)][agree].sum() / diagonal_px) / n_frames
+        far = (
+            abs(vp[2]) < 1e-12
+            or np.linalg.norm(vp[:2] / vp[2] - centre) >= MIN_VANISHING_DISTANCE * diagonal_px
+        )
+        up = RollEstimate(0.0, support, int(agree.sum()), vp).up_at(centre)
+        roll = float(np.degrees(np.arctan2(-up[0], -up[1])))
+        if support >= MIN_SUPPORT_FRACTION and far and abs(roll) <= MAX_ROLL_DEG:
+            return RollEstimate(roll, support, int(agree.sum()), vp, "vertical vanishing point")
+    # Too few distinct verticals to place their vanishing point: their mean direction still gives the roll
+    # (verticals are unaffected by camera yaw); horizontal edges come last, as yaw makes them converge.
+    for subset, source in (
+        (usable & _vertical(seg), "vertical edges"),
+        (usable & ~_vertical(seg), "horizontal edges"),
+    ):
+        estimate = roll_from_segments(seg[subset], diagonal_px)
+        estimate = dataclasses.replace(
+            estimate, support_fraction=estimate.support_fraction / n_frames, source=source
+        )
+        if estimate.reliable:
+            return estimate
+    return estimate
 
 
 def detect_segments(image_bgr: npt.NDArray[np.uint8], exclude_box_px: FloatArray | None = None) -> FloatArray:
@@ -95,14 +210,15 @@ def detect_segments(image_bgr: npt.NDArray[np.uint8], exclude_box_px: FloatArray
 def estimate_roll(
     images_bgr: Iterable[npt.NDArray[np.uint8]], exclude_boxes_px: Iterable[FloatArray | None]
 ) -> RollEstimate:
-    """Camera roll pooled over several frames, each with the person's box masked out."""
+    """Up in the image, pooled over several frames (a still camera), each with the person's box masked out.
+
+    The support is per frame, so it does not grow with the number of frames pooled.
+    """
     pooled = []
-    diagonal_px = 0.0
+    height_px, width_px = 0, 0
     for image, box in zip(images_bgr, exclude_boxes_px, strict=True):
         pooled.append(detect_segments(image, box))
-        diagonal_px = float(np.hypot(image.shape[0], image.shape[1]))
+        height_px, width_px = image.shape[0], image.shape[1]
     if not pooled:
         return RollEstimate(float("nan"), 0.0, 0)
-    frames = len(pooled)
-    estimate = roll_from_segments(np.concatenate(pooled), diagonal_px)
-    return RollEstimate(estimate.roll_deg, estimate.support_fraction / frames, estimate.n_segments)
+    return scene_vertical(np.concatenate(pooled), width_px, height_px, n_frames=len(pooled))

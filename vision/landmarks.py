@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
 
@@ -20,10 +20,17 @@ Side = Literal["left", "right"]
 FloatArray = npt.NDArray[np.float64]
 
 N_LANDMARKS = 33
+N_SILHOUETTE = 6
 
 
 class Landmark(IntEnum):
-    """BlazePose landmark indices used by this project (the model has 33)."""
+    """BlazePose landmark indices used by this project (the model has 33), then points measured on its mask.
+
+    MediaPipe's knee is near the joint centre and its foot index sits behind the toe tip, but the knee-to-wall
+    score runs from the toe tip to the front of the knee. Those two points, and the back of the heel, are read
+    off MediaPipe's person segmentation instead: the silhouette's extreme point in the facing direction near
+    the knee and near the foot index, and against it near the heel.
+    """
 
     NOSE = 0
     LEFT_SHOULDER = 11
@@ -38,35 +45,39 @@ class Landmark(IntEnum):
     RIGHT_HEEL = 30
     LEFT_FOOT_INDEX = 31
     RIGHT_FOOT_INDEX = 32
+    LEFT_KNEE_FRONT = 33
+    RIGHT_KNEE_FRONT = 34
+    LEFT_TOE_TIP = 35
+    RIGHT_TOE_TIP = 36
+    LEFT_HEEL_BACK = 37
+    RIGHT_HEEL_BACK = 38
+
+
+#: Search radius around a landmark for its silhouette point, as a fraction of the shin (knee) or foot length.
+KNEE_FRONT_RADIUS = 0.35
+FOOT_TIP_RADIUS = 0.3
+#: Mask probability above which a pixel belongs to the person.
+MASK_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
 class LegLandmarks:
-    """The landmark indices of one leg."""
+    """The point indices of one leg."""
 
     hip: Landmark
     knee: Landmark
     ankle: Landmark
     heel: Landmark
     toe: Landmark
+    knee_front: Landmark
+    toe_tip: Landmark
+    heel_back: Landmark
 
     @classmethod
     def of(cls, side: Side) -> LegLandmarks:
-        if side == "left":
-            return cls(
-                Landmark.LEFT_HIP,
-                Landmark.LEFT_KNEE,
-                Landmark.LEFT_ANKLE,
-                Landmark.LEFT_HEEL,
-                Landmark.LEFT_FOOT_INDEX,
-            )
-        return cls(
-            Landmark.RIGHT_HIP,
-            Landmark.RIGHT_KNEE,
-            Landmark.RIGHT_ANKLE,
-            Landmark.RIGHT_HEEL,
-            Landmark.RIGHT_FOOT_INDEX,
-        )
+        prefix = side.upper()
+        names = ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX", "KNEE_FRONT", "TOE_TIP", "HEEL_BACK")
+        return cls(*(Landmark[f"{prefix}_{name}"] for name in names))
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ class PoseTrack:
         time_s: (n_frames,) presentation time of each frame in seconds.
         frame_index: (n_frames,) index of each frame in the decoded stream.
         width_px, height_px: size of the upright frame.
+        silhouette_px: (n_frames, 6, 2) the mask points (Landmark 33-38), or None when not measured.
     """
 
     xy_px: FloatArray
@@ -89,6 +101,7 @@ class PoseTrack:
     frame_index: npt.NDArray[np.int64]
     width_px: int
     height_px: int
+    silhouette_px: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = self.time_s.shape[0]
@@ -99,6 +112,8 @@ class PoseTrack:
             "time_s": (n,),
             "frame_index": (n,),
         }
+        if self.silhouette_px is not None:
+            expected["silhouette_px"] = (n, N_SILHOUETTE, 2)
         for name, shape in expected.items():
             actual = getattr(self, name).shape
             if actual != shape:
@@ -108,12 +123,19 @@ class PoseTrack:
         return int(self.time_s.shape[0])
 
     def point(self, landmark: Landmark) -> FloatArray:
-        """(n_frames, 2) pixel track of one landmark."""
-        return self.xy_px[:, int(landmark), :]
+        """(n_frames, 2) pixel track of one point; NaN for mask points that were not measured."""
+        if landmark < N_LANDMARKS:
+            return self.xy_px[:, int(landmark), :]
+        if self.silhouette_px is None:
+            return np.full((len(self), 2), np.nan)
+        return self.silhouette_px[:, int(landmark) - N_LANDMARKS, :]
 
     def vis(self, landmark: Landmark) -> FloatArray:
-        """(n_frames,) visibility track of one landmark."""
-        return self.visibility[:, int(landmark)]
+        """(n_frames,) visibility of one point (mask points: 1 where found, else 0)."""
+        if landmark < N_LANDMARKS:
+            return self.visibility[:, int(landmark)]
+        found: FloatArray = np.isfinite(self.point(landmark)[:, 0]).astype(np.float64)
+        return found
 
     @classmethod
     def from_frames(cls, frames: list[FramePose], width_px: int, height_px: int) -> PoseTrack:
@@ -127,18 +149,22 @@ class PoseTrack:
             frame_index=np.array([f.frame_index for f in frames], dtype=np.int64),
             width_px=width_px,
             height_px=height_px,
+            silhouette_px=np.array([f.silhouette_px for f in frames], dtype=np.float64).reshape(
+                n, N_SILHOUETTE, 2
+            ),
         )
 
 
 @dataclass(frozen=True)
 class FramePose:
-    """Landmarks of one frame, in pixels. All NaN (visibility 0) when no person was found."""
+    """Points of one frame, in pixels. All NaN (visibility 0) when no person was found."""
 
     frame_index: int
     time_s: float
     xy_px: FloatArray  # (33, 2)
     visibility: FloatArray  # (33,)
     world_m: FloatArray  # (33, 3)
+    silhouette_px: FloatArray = field(default_factory=lambda: np.full((N_SILHOUETTE, 2), np.nan))  # (6, 2)
 
     @classmethod
     def missing(cls, frame_index: int, time_s: float) -> FramePose:
@@ -165,7 +191,58 @@ class FramePose:
             world = np.array(
                 [[lm.x, lm.y, lm.z] for lm in result.pose_world_landmarks.landmark], dtype=np.float64
             )
-        return cls(frame_index, time_s, xy, vis, world)
+        mask = getattr(result, "segmentation_mask", None)
+        silhouette = silhouette_points(mask, xy) if mask is not None else np.full((N_SILHOUETTE, 2), np.nan)
+        return cls(frame_index, time_s, xy, vis, world, silhouette)
+
+
+def extreme_point(
+    mask: npt.NDArray[np.float32], centre_px: FloatArray, radius_px: float, direction: FloatArray
+) -> FloatArray:
+    """The person-mask pixel furthest along ``direction`` within ``radius_px`` of ``centre_px``, or NaN."""
+    if not (np.all(np.isfinite(centre_px)) and np.isfinite(radius_px) and radius_px >= 1):
+        return np.full(2, np.nan)
+    height, width = mask.shape
+    x0, y0 = int(centre_px[0] - radius_px), int(centre_px[1] - radius_px)
+    x1, y1 = int(centre_px[0] + radius_px) + 1, int(centre_px[1] + radius_px) + 1
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if x0 >= x1 or y0 >= y1:
+        return np.full(2, np.nan)
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    inside = (mask[y0:y1, x0:x1] > MASK_THRESHOLD) & (
+        (xs - centre_px[0]) ** 2 + (ys - centre_px[1]) ** 2 <= radius_px**2
+    )
+    if not inside.any():
+        return np.full(2, np.nan)
+    points = np.stack([xs[inside], ys[inside]], axis=1).astype(np.float64)
+    best: FloatArray = points[int(np.argmax(points @ direction))]
+    return best
+
+
+def silhouette_points(mask: npt.NDArray[np.float32], xy_px: FloatArray) -> FloatArray:
+    """(6, 2) knee front, toe tip and heel back of each leg (Landmark 33-38 order), from the person mask.
+
+    "Front" is the way the toes point in this frame (heel to foot index, both feet).
+    """
+    out = np.full((N_SILHOUETTE, 2), np.nan)
+    legs = [LegLandmarks.of("left"), LegLandmarks.of("right")]
+    along = np.nanmean([xy_px[leg.toe, 0] - xy_px[leg.heel, 0] for leg in legs])
+    if not np.isfinite(along) or along == 0:
+        return out
+    forward = np.array([1.0 if along > 0 else -1.0, 0.0])
+    for leg in legs:
+        shin_px = float(np.linalg.norm(xy_px[leg.knee] - xy_px[leg.ankle]))
+        foot_px = float(np.linalg.norm(xy_px[leg.toe] - xy_px[leg.heel]))
+        out[leg.knee_front - N_LANDMARKS] = extreme_point(
+            mask, xy_px[leg.knee], KNEE_FRONT_RADIUS * shin_px, forward
+        )
+        out[leg.toe_tip - N_LANDMARKS] = extreme_point(
+            mask, xy_px[leg.toe], FOOT_TIP_RADIUS * foot_px, forward
+        )
+        out[leg.heel_back - N_LANDMARKS] = extreme_point(
+            mask, xy_px[leg.heel], FOOT_TIP_RADIUS * foot_px, -forward
+        )
+    return out
 
 
 @contextlib.contextmanager
@@ -187,9 +264,11 @@ class PoseEstimator:
     ``tracking=True`` uses MediaPipe's video mode: the person detector runs only when tracking is lost and
     each frame's region of interest comes from the previous frame's landmarks. MediaPipe's own landmark
     smoothing is off: it filters causally and lags the peak; :mod:`vision.timeseries` smooths without lag.
+    ``silhouette=True`` also runs MediaPipe's person segmentation (about 10% more time) for the knee front,
+    toe tip and heel back points.
     """
 
-    def __init__(self, tracking: bool = True, model_complexity: int = 1) -> None:
+    def __init__(self, tracking: bool = True, silhouette: bool = True, model_complexity: int = 1) -> None:
         os.environ.setdefault("GLOG_minloglevel", "2")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         with _quiet_stderr():
@@ -199,6 +278,8 @@ class PoseEstimator:
                 static_image_mode=not tracking,
                 model_complexity=model_complexity,
                 smooth_landmarks=False,
+                enable_segmentation=silhouette,
+                smooth_segmentation=False,
                 min_detection_confidence=0.5,
                 min_tracking_confidence=0.5,
             )
@@ -213,7 +294,7 @@ class PoseEstimator:
         self._pose.close()
 
     def process(self, rgb: npt.NDArray[np.uint8], frame_index: int = 0, time_s: float = 0.0) -> FramePose:
-        """Landmarks of one RGB frame (height, width, 3) in pixel coordinates."""
+        """Points of one RGB frame (height, width, 3) in pixel coordinates."""
         height, width = rgb.shape[:2]
         with _quiet_stderr():
             result = self._pose.process(rgb)

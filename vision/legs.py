@@ -16,27 +16,34 @@ import numpy.typing as npt
 from vision.landmarks import Landmark, LegLandmarks, PoseTrack, Side
 
 FloatArray = npt.NDArray[np.float64]
+POINT_NAMES = ("hip", "knee", "ankle", "heel", "toe", "knee_front", "toe_tip", "heel_back")
 
 
 @dataclass(frozen=True)
 class LegPoints:
-    """Pixel tracks (n_frames, 2) of the tested leg and visibilities (n_frames,), NaN where missing."""
+    """Pixel tracks (n_frames, 2) of the tested leg and visibilities (n_frames,), NaN where missing.
+
+    ``knee_front``, ``toe_tip`` and ``heel_back`` are silhouette points (see :class:`Landmark`).
+    """
 
     hip: FloatArray
     knee: FloatArray
     ankle: FloatArray
     heel: FloatArray
     toe: FloatArray
+    knee_front: FloatArray
+    toe_tip: FloatArray
+    heel_back: FloatArray
     visibility: dict[str, FloatArray]
 
     def __post_init__(self) -> None:
         n = self.knee.shape[0]
-        for name in ("hip", "knee", "ankle", "heel", "toe"):
+        for name in POINT_NAMES:
             if getattr(self, name).shape != (n, 2):
                 raise ValueError(f"LegPoints.{name} must have shape ({n}, 2)")
 
     def as_dict(self) -> dict[str, FloatArray]:
-        return {"hip": self.hip, "knee": self.knee, "ankle": self.ankle, "heel": self.heel, "toe": self.toe}
+        return {name: getattr(self, name) for name in POINT_NAMES}
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,7 @@ def leg_points(track: PoseTrack, choice: LegChoice) -> LegPoints:
         swap = known & (left_front != (choice.side == "left"))
     points: dict[str, FloatArray] = {}
     visibility: dict[str, FloatArray] = {}
-    for name in ("hip", "knee", "ankle", "heel", "toe"):
+    for name in POINT_NAMES:
         mine, theirs = getattr(chosen, name), getattr(other, name)
         points[name] = np.where(swap[:, None], track.point(theirs), track.point(mine))
         visibility[name] = np.where(swap, track.vis(theirs), track.vis(mine))

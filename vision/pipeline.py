@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,9 @@ from vision.video import VideoInfo, VideoReader
 
 FloatArray = npt.NDArray[np.float64]
 ProgressCallback = Callable[[float], None]
+
+#: The silhouette points must be found in at least this share of frames to be used.
+MIN_SILHOUETTE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -127,13 +131,18 @@ def analyse(
     leg = leg_points(track, choice)
     quality.check_leg_in_frame(leg, track.width_px, track.height_px)
     roll = _roll(samples)
-    up = geometry.up_from_floor_angle(roll.roll_deg) if roll.reliable else geometry.LEVEL_UP
-    series, foot_px, shin_px = _series(track, leg, choice, up, options.cleaning)
+    up = roll.up_at(np.nanmedian(leg.ankle, axis=0)) if roll.reliable else geometry.LEVEL_UP
+    series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, options.cleaning)
     warnings += quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice)
     if not roll.reliable:
         warnings.append(
             "could not find straight vertical or horizontal edges to check the camera is level: angles are "
             "measured against the image vertical, so hold the phone upright"
+        )
+    if not silhouette:
+        warnings.append(
+            "the outline of the leg could not be traced: knee-over-toe runs from the knee joint to the toe "
+            "landmark, not from the front of the knee to the toe tip"
         )
     px_per_cm = foot_px / options.foot_length_cm if options.foot_length_cm else None
     reps = find_reps(series.shin_angle_smooth_deg, series.time_s, options.rep_params)
@@ -164,8 +173,10 @@ def analyse(
         valid_spread_deg=spread,
         camera_roll_deg=roll.roll_deg if roll.reliable else 0.0,
         camera_roll_applied=roll.reliable,
+        camera_roll_source=roll.source if roll.reliable else "none",
         foot_length_px=foot_px,
         shin_length_px=shin_px,
+        knee_over_toe_points="silhouette" if silhouette else "landmarks",
         px_per_cm=px_per_cm,
         analysed_every_n_frames=stride,
         warnings=tuple(warnings),
@@ -184,39 +195,26 @@ def analyse(
 
 def _series(
     track: PoseTrack, leg: LegPoints, choice: LegChoice, up: FloatArray, params: CleaningParams
-) -> tuple[FrameSeries, float, float]:
-    """Per-frame signals of the tested leg, cleaned; plus the foot and shin lengths in px."""
+) -> tuple[FrameSeries, float, float, bool]:
+    """Per-frame signals of the tested leg, cleaned; the foot and shin lengths in px; and whether the
+    silhouette points (front of the knee, toe tip, back of the heel) were found (else landmarks are used).
+    """
     t = track.time_s
     vis = leg.visibility
     shin_vis = np.minimum(vis["knee"], vis["ankle"])
     foot_vis = np.minimum(vis["heel"], vis["toe"])
-    good_foot = foot_vis >= params.min_visibility
-    foot_px = (
-        float(np.nanmedian(geometry.segment_length_px(leg.heel, leg.toe)[good_foot]))
-        if good_foot.any()
-        else float("nan")
+    silhouette = _found_share(leg, ("knee_front", "toe_tip", "heel_back")) >= MIN_SILHOUETTE_SHARE
+    knee, toe, heel = (
+        (leg.knee_front, leg.toe_tip, leg.heel_back) if silhouette else (leg.knee, leg.toe, leg.heel)
     )
-    good_shin = shin_vis >= params.min_visibility
-    shin_px = (
-        float(np.nanmedian(geometry.segment_length_px(leg.knee, leg.ankle)[good_shin]))
-        if good_shin.any()
-        else float("nan")
-    )
+    foot_px = _typical(np.abs(geometry.distance_along_px(toe, heel, choice.facing, up)), foot_vis, params)
+    shin_px = _typical(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
     angle = clean(geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing, up), t, shin_vis, params)
     angle_image = clean(geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing), t, shin_vis, params)
     knee_vis = np.minimum(vis["knee"], vis["toe"])
-    knee_over_toe = clean(
-        geometry.distance_along_px(leg.knee, leg.toe, choice.facing, up), t, knee_vis, params
-    )
+    knee_over_toe = clean(geometry.distance_along_px(knee, toe, choice.facing, up), t, knee_vis, params)
     rise = geometry.height_above_px(leg.heel, leg.toe, up)
-    rise_params = CleaningParams(
-        params.min_visibility,
-        params.outlier_window_s,
-        params.outlier_sigmas,
-        0.01 * foot_px,
-        params.max_gap_s,
-        params.cutoff_hz,
-    )
+    rise_params = dataclasses.replace(params, outlier_floor=0.01 * foot_px)
     heel_lift = clean(rise - np.nanmedian(rise), t, foot_vis, rise_params)
     series = FrameSeries(
         frame_index=track.frame_index,
@@ -229,7 +227,19 @@ def _series(
         visibility=dict(vis),
         leg_px=leg.as_dict(),
     )
-    return series, foot_px, shin_px
+    return series, foot_px, shin_px, bool(silhouette)
+
+
+def _found_share(leg: LegPoints, names: tuple[str, ...]) -> float:
+    """Share of frames where all the named points were found."""
+    found = np.all([np.isfinite(getattr(leg, name)[:, 0]) for name in names], axis=0)
+    return float(found.mean()) if found.size else 0.0
+
+
+def _typical(lengths_px: FloatArray, visibility: FloatArray, params: CleaningParams) -> float:
+    """Median length over the frames where the points are visible (NaN if none)."""
+    good = (visibility >= params.min_visibility) & np.isfinite(lengths_px)
+    return float(np.median(lengths_px[good])) if good.any() else float("nan")
 
 
 def _rep_result(

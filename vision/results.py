@@ -124,8 +124,10 @@ class Measurement:
     valid_spread_deg: float | None  # max - min of the valid reps' shin angles (None with < 2 valid reps)
     camera_roll_deg: float
     camera_roll_applied: bool
+    camera_roll_source: str  # which scene edges gave the vertical
     foot_length_px: float
     shin_length_px: float
+    knee_over_toe_points: str  # "silhouette" (front of knee to toe tip) or "landmarks" (knee joint to toe)
     px_per_cm: float | None
     analysed_every_n_frames: int
     warnings: tuple[str, ...]
@@ -142,8 +144,10 @@ class Measurement:
             "valid_spread_deg": self.valid_spread_deg,
             "camera_roll_deg": self.camera_roll_deg,
             "camera_roll_applied": self.camera_roll_applied,
+            "camera_roll_source": self.camera_roll_source,
             "foot_length_px": self.foot_length_px,
             "shin_length_px": self.shin_length_px,
+            "knee_over_toe_points": self.knee_over_toe_points,
             "px_per_cm": self.px_per_cm,
             "analysed_every_n_frames": self.analysed_every_n_frames,
             "warnings": list(self.warnings),
