@@ -192,14 +192,18 @@ def detect_segments(image_bgr: npt.NDArray[np.uint8], exclude_box_px: FloatArray
     seg: FloatArray = lines.reshape(-1, 4).astype(np.float64)
     height, width = gray.shape
     margin = 3.0
-    inside = np.all((seg[:, [0, 2]] > margin) & (seg[:, [0, 2]] < width - 1 - margin), axis=1) & np.all(
-        (seg[:, [1, 3]] > margin) & (seg[:, [1, 3]] < height - 1 - margin), axis=1
+    xs, ys = seg[:, [0, 2]], seg[:, [1, 3]]
+    along_border = (
+        np.all(xs <= margin, axis=1)
+        | np.all(xs >= width - 1 - margin, axis=1)
+        | np.all(ys <= margin, axis=1)
+        | np.all(ys >= height - 1 - margin, axis=1)
     )
-    seg = seg[inside]
+    seg = seg[~along_border]
     if exclude_box_px is not None:
         x0, y0, x1, y1 = exclude_box_px
-        mid = (seg[:, :2] + seg[:, 2:]) / 2.0
-        points = np.stack([seg[:, :2], mid, seg[:, 2:]], axis=1)
+        fractions = np.linspace(0.0, 1.0, 9)[None, :, None]
+        points = seg[:, None, :2] + fractions * (seg[:, None, 2:] - seg[:, None, :2])
         in_box = (
             (points[..., 0] >= x0) & (points[..., 0] <= x1) & (points[..., 1] >= y0) & (points[..., 1] <= y1)
         )

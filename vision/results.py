@@ -96,6 +96,7 @@ class FrameSeries:
     def __post_init__(self) -> None:
         n = self.time_s.shape[0]
         for name in (
+            "time_s",
             "frame_index",
             "shin_angle_deg",
             "shin_angle_smooth_deg",

@@ -109,7 +109,7 @@ def lowpass_zero_phase(values: FloatArray, time_s: FloatArray, cutoff_hz: float)
         stretch = x[start:end]
         padlen = min(len(stretch) - 1, round(sample_rate_hz / cutoff_hz))
         if len(stretch) >= 7:
-            out[start:end] = signal.sosfiltfilt(sos, stretch, padlen=padlen, padtype="even")
+            out[start:end] = signal.sosfiltfilt(sos, stretch, padlen=padlen, padtype="odd")
     return out
 
 
@@ -171,13 +171,18 @@ def find_reps(smoothed_deg: FloatArray, time_s: FloatArray, params: RepParams = 
     low = float(filled.min())
     padded = np.concatenate([[low], filled, [low]])
     distance = max(1, int(params.min_separation_s / float(np.median(np.diff(t))))) if len(t) > 1 else 1
-    peaks, props = signal.find_peaks(padded, prominence=params.min_rise_deg, distance=distance)
+    peaks = signal.find_peaks(padded, prominence=params.min_rise_deg, distance=distance)[0] - 1
     reps = []
-    for peak, left, right in zip(peaks - 1, props["left_bases"] - 1, props["right_bases"] - 1, strict=True):
-        start, end = max(int(left), 0), min(int(right), len(x) - 1)
-        start = start + int(np.argmin(filled[start : peak + 1]))
-        end = peak + int(np.argmin(filled[peak : end + 1]))
-        hold_start, hold_end = _hold(filled, int(peak), params.hold_tolerance_deg, start, end)
+    for i, peak in enumerate(peaks):
+        # Each rep lives between its neighbouring peaks, so reps never overlap.
+        lo = int(peaks[i - 1]) if i > 0 else 0
+        hi = int(peaks[i + 1]) if i + 1 < len(peaks) else len(x) - 1
+        hold_start, hold_end = _hold(filled, int(peak), params.hold_tolerance_deg, lo, hi)
+        hold = x[hold_start : hold_end + 1]
+        if np.isfinite(hold).any():  # the peak is a measured frame, not one filled in at a NaN end
+            peak = hold_start + int(np.nanargmax(hold))
+        start = lo + int(np.argmin(filled[lo : hold_start + 1]))
+        end = hold_end + int(np.argmin(filled[hold_end : hi + 1]))
         reps.append(Rep(start, int(peak), end, hold_start, hold_end))
     return reps
 
