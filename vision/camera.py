@@ -103,10 +103,10 @@ def roll_from_segments(segments_px: FloatArray, diagonal_px: float) -> RollEstim
     return RollEstimate(roll, float(length[near].sum() / diagonal_px), int(near.sum()))
 
 
-def vertical_vanishing_point(
+def vanishing_point(
     segments_px: FloatArray, centre_px: FloatArray, scale_px: float, max_residual_deg: float = 1.5
 ) -> tuple[FloatArray, npt.NDArray[np.bool_]] | None:
-    """Least-squares meeting point of near-vertical segments, with iterative rejection of outliers.
+    """Least-squares meeting point of segments, with iterative rejection of outliers.
 
     Returns the homogeneous vanishing point in pixels and which segments agree with it, or None.
     """
@@ -132,6 +132,16 @@ def vertical_vanishing_point(
     return vp_px, agree
 
 
+def _converging(segments_px: FloatArray, centre_px: FloatArray, diagonal_px: float) -> bool:
+    """Do these edges meet within :data:`MIN_VANISHING_DISTANCE` diagonals of the image centre?"""
+    fit = vanishing_point(segments_px, centre_px, diagonal_px)
+    if fit is None:
+        return False
+    vp = fit[0]
+    distance = np.linalg.norm(vp[:2] / vp[2] - centre_px) if abs(vp[2]) > 1e-12 else np.inf
+    return bool(distance < MIN_VANISHING_DISTANCE * diagonal_px)
+
+
 def _residual_deg(p1: FloatArray, p2: FloatArray, vp: FloatArray) -> FloatArray:
     """Angle between each segment and the line from its midpoint to the vanishing point."""
     mid = (p1[:, :2] + p2[:, :2]) / 2
@@ -155,7 +165,7 @@ def scene_vertical(segments_px: FloatArray, width_px: int, height_px: int, n_fra
     usable = (np.abs(deviation) <= MAX_ROLL_DEG) & (length >= MIN_SEGMENT_FRACTION * diagonal_px)
     vertical = seg[usable & _vertical(seg)]
     centre = np.array([width_px / 2.0, height_px / 2.0])
-    fit = vertical_vanishing_point(vertical, centre, diagonal_px) if len(vertical) >= 2 else None
+    fit = vanishing_point(vertical, centre, diagonal_px) if len(vertical) >= 2 else None
     if fit is not None:
         vp, agree = fit
         support = float(length[usable & _vertical(seg)][agree].sum() / diagonal_px) / n_frames
@@ -169,10 +179,12 @@ def scene_vertical(segments_px: FloatArray, width_px: int, height_px: int, n_fra
             return RollEstimate(roll, support, int(agree.sum()), vp, "vertical vanishing point")
     # Too few distinct verticals to place their vanishing point: their mean direction still gives the roll
     # (verticals are unaffected by camera yaw); horizontal edges come last, as yaw makes them converge.
-    for subset, source in (
-        (usable & _vertical(seg), "vertical edges"),
-        (usable & ~_vertical(seg), "horizontal edges"),
-    ):
+    horizontal = usable & ~_vertical(seg)
+    if _converging(seg[horizontal], centre, diagonal_px):
+        # Horizontal edges meet at a finite point when the camera is turned (yawed) against the wall they lie
+        # on; their slope then mixes yaw into the roll, so they are not used.
+        horizontal = np.zeros_like(horizontal)
+    for subset, source in ((usable & _vertical(seg), "vertical edges"), (horizontal, "horizontal edges")):
         estimate = roll_from_segments(seg[subset], diagonal_px)
         estimate = dataclasses.replace(
             estimate, support_fraction=estimate.support_fraction / n_frames, source=source

@@ -12,11 +12,12 @@ import numpy as np
 import numpy.typing as npt
 
 from vision import geometry, quality
+from vision.calibration import FloorScale, Paper, find_floor_scale
 from vision.camera import RollEstimate, estimate_roll
 from vision.errors import InputError
 from vision.landmarks import FramePose, PoseEstimator, PoseTrack, Side
 from vision.legs import LegChoice, LegPoints, choose_leg, leg_points
-from vision.results import FrameSeries, Measurement, PeakResult, RepResult, VideoMeta
+from vision.results import FrameSeries, Measurement, PeakResult, RepResult, ScaleResult, VideoMeta
 from vision.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
 from vision.video import VideoInfo, VideoReader
 
@@ -25,6 +26,10 @@ ProgressCallback = Callable[[float], None]
 
 #: The silhouette points must be found in at least this share of frames to be used.
 MIN_SILHOUETTE_SHARE = 0.5
+#: Height of the toe tip above the floor (about half a big toe's thickness): where the scale is read.
+TOE_TIP_HEIGHT_CM = 1.5
+#: Placement error of one silhouette point (mask edge, 1-sigma): ~0.3-0.5 cm on the test clips at 2-4 px/cm.
+SILHOUETTE_POINT_SIGMA_PX = 1.5
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,10 @@ class MeasureOptions:
 
     Attributes:
         side: the tested leg, if the user knows better than the automatic choice.
-        foot_length_cm: heel-to-toe length of the foot (or shoe) as filmed; gives centimetres.
+        foot_length_cm: heel-to-toe length of the foot (or shoe) as filmed; a scale when no marker or sheet
+            is seen, and a check on them when one is.
+        marker_size_cm: printed side of the ArUco marker's black square (``dorsiflex marker`` prints one).
+        paper: "a4" or "letter" when a sheet lies on the floor (a side view cannot tell them apart).
         analysis_fps: pose estimation runs on about this many frames per second of video (every frame when
             the clip's rate is lower). A rock lasts 1-3 s, so 15 samples per second resolve it; skipping the
             rest is what lets a 1080p clip run faster than real time on two cores.
@@ -48,6 +56,8 @@ class MeasureOptions:
 
     side: Side | None = None
     foot_length_cm: float | None = None
+    marker_size_cm: float = 10.0
+    paper: Paper | None = None
     analysis_fps: float = 15.0
     heel_lift_max_foot_ratio: float = 0.05
     foot_slide_max_foot_ratio: float = 0.15
@@ -144,7 +154,16 @@ def analyse(
             "the outline of the leg could not be traced: knee-over-toe runs from the knee joint to the toe "
             "landmark, not from the front of the knee to the toe tip"
         )
-    px_per_cm = foot_px / options.foot_length_cm if options.foot_length_cm else None
+    scale = find_floor_scale(
+        [image for image, _ in samples],
+        marker_size_cm=options.marker_size_cm,
+        foot_length_px=foot_px,
+        foot_length_cm=options.foot_length_cm,
+        paper=options.paper,
+    )
+    warnings += scale.warnings
+    toe_tip_px = np.nanmedian(series.leg_px["toe_tip" if silhouette else "toe"], axis=0)
+    px_per_cm = _px_per_cm_at_toe(scale, toe_tip_px, geometry.forward_unit(up, choice.facing))
     reps = find_reps(series.shin_angle_smooth_deg, series.time_s, options.rep_params)
     if not reps:
         raise InputError(
@@ -160,6 +179,7 @@ def analyse(
             "no valid rep: every rock lifted the heel or moved the foot; the deepest rock is shown"
         )
     best = max(valid or rep_results, key=lambda rep: rep.shin_angle_deg)
+    peak = _peak(best, valid, shin_px, px_per_cm, scale)
     spread = (
         (max(r.shin_angle_deg for r in valid) - min(r.shin_angle_deg for r in valid))
         if len(valid) > 1
@@ -168,7 +188,7 @@ def analyse(
     return Measurement(
         side=choice.side,
         facing="right" if choice.facing > 0 else "left",
-        peak=PeakResult.from_rep(best),
+        peak=peak,
         reps=rep_results,
         valid_spread_deg=spread,
         camera_roll_deg=roll.roll_deg if roll.reliable else 0.0,
@@ -177,7 +197,9 @@ def analyse(
         foot_length_px=foot_px,
         shin_length_px=shin_px,
         knee_over_toe_points="silhouette" if silhouette else "landmarks",
-        px_per_cm=px_per_cm,
+        scale=ScaleResult(
+            scale.source, px_per_cm, scale.relative_uncertainty if px_per_cm is not None else None
+        ),
         analysed_every_n_frames=stride,
         warnings=tuple(warnings),
         video=VideoMeta(
@@ -299,6 +321,54 @@ def _rep_result(
         valid=reason is None,
         reason=reason,
     )
+
+
+def _px_per_cm_at_toe(scale: FloorScale, toe_tip_px: FloatArray, forward: FloatArray) -> float | None:
+    """Scale along the floor at the toe tip, in the walking direction (None without a scale)."""
+    if scale.source == "none" or not np.all(np.isfinite(toe_tip_px)):
+        return None
+    return scale.px_per_cm_at(toe_tip_px, forward, height_cm=TOE_TIP_HEIGHT_CM)
+
+
+def _peak(
+    best: RepResult, valid: list[RepResult], shin_px: float, px_per_cm: float | None, scale: FloorScale
+) -> PeakResult:
+    """The test's result from its deepest (valid) rep, with centimetres and their uncertainty."""
+    uncertainty_cm = shin_cm = degrees_per_cm = None
+    if px_per_cm is not None and best.knee_over_toe_cm is not None:
+        valid_cm = [rep.knee_over_toe_cm for rep in valid if rep.knee_over_toe_cm is not None]
+        uncertainty_cm = combined_uncertainty_cm(
+            best.knee_over_toe_cm, scale.relative_uncertainty, px_per_cm, valid_cm
+        )
+        shin_cm = shin_px / px_per_cm
+        degrees_per_cm = float(np.degrees(1.0 / (shin_cm * np.cos(np.radians(best.shin_angle_deg)))))
+    return PeakResult(
+        frame=best.peak_frame,
+        time_s=best.peak_time_s,
+        shin_angle_deg=best.shin_angle_deg,
+        shin_angle_image_deg=best.shin_angle_image_deg,
+        knee_over_toe_px=best.knee_over_toe_px,
+        knee_over_toe_foot_ratio=best.knee_over_toe_foot_ratio,
+        knee_over_toe_cm=best.knee_over_toe_cm,
+        knee_over_toe_uncertainty_cm=uncertainty_cm,
+        shin_length_cm=shin_cm,
+        degrees_per_cm=degrees_per_cm,
+        heel_down=best.heel_down,
+    )
+
+
+def combined_uncertainty_cm(
+    value_cm: float, relative_scale_sigma: float, px_per_cm: float, valid_reps_cm: list[float]
+) -> float:
+    """1-sigma uncertainty of a distance: scale error, two silhouette points, and the spread over valid reps.
+
+    The spread is the standard deviation of the valid reps' values (0 with fewer than two): the rep-to-rep
+    scatter of one person's repeated rocks, which the clinic's test-retest figures also include.
+    """
+    scale_cm = abs(value_cm) * relative_scale_sigma
+    points_cm = np.sqrt(2.0) * SILHOUETTE_POINT_SIGMA_PX / px_per_cm
+    spread_cm = float(np.std(valid_reps_cm, ddof=1)) if len(valid_reps_cm) > 1 else 0.0
+    return float(np.sqrt(scale_cm**2 + points_cm**2 + spread_cm**2))
 
 
 def _median(values: FloatArray) -> float:

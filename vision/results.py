@@ -52,7 +52,13 @@ class RepResult:
 
 @dataclass(frozen=True)
 class PeakResult:
-    """The deepest valid rep: the test's result."""
+    """The deepest valid rep: the test's result.
+
+    ``knee_over_toe_cm`` runs from the toe tip to the front of the knee along the floor (+ = knee past the
+    toes) with its 1-sigma uncertainty from the scale, the silhouette points and the spread across valid reps.
+    ``degrees_per_cm`` converts between the two scores at this depth using the measured shin length
+    (d(knee travel)/d(angle) = shin length x cos(angle)), instead of a fixed rule of thumb.
+    """
 
     frame: int
     time_s: float
@@ -61,20 +67,19 @@ class PeakResult:
     knee_over_toe_px: float
     knee_over_toe_foot_ratio: float
     knee_over_toe_cm: float | None
+    knee_over_toe_uncertainty_cm: float | None
+    shin_length_cm: float | None
+    degrees_per_cm: float | None
     heel_down: bool
 
-    @classmethod
-    def from_rep(cls, rep: RepResult) -> PeakResult:
-        return cls(
-            frame=rep.peak_frame,
-            time_s=rep.peak_time_s,
-            shin_angle_deg=rep.shin_angle_deg,
-            shin_angle_image_deg=rep.shin_angle_image_deg,
-            knee_over_toe_px=rep.knee_over_toe_px,
-            knee_over_toe_foot_ratio=rep.knee_over_toe_foot_ratio,
-            knee_over_toe_cm=rep.knee_over_toe_cm,
-            heel_down=rep.heel_down,
-        )
+
+@dataclass(frozen=True)
+class ScaleResult:
+    """Where the centimetres come from: ``px_per_cm`` along the floor at the toe tip."""
+
+    source: str  # "aruco", "a4", "letter", "foot" or "none"
+    px_per_cm: float | None
+    relative_uncertainty: float | None
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,7 @@ class Measurement:
     foot_length_px: float
     shin_length_px: float
     knee_over_toe_points: str  # "silhouette" (front of knee to toe tip) or "landmarks" (knee joint to toe)
-    px_per_cm: float | None
+    scale: ScaleResult
     analysed_every_n_frames: int
     warnings: tuple[str, ...]
     video: VideoMeta
@@ -149,7 +154,7 @@ class Measurement:
             "foot_length_px": self.foot_length_px,
             "shin_length_px": self.shin_length_px,
             "knee_over_toe_points": self.knee_over_toe_points,
-            "px_per_cm": self.px_per_cm,
+            "scale": asdict(self.scale),
             "analysed_every_n_frames": self.analysed_every_n_frames,
             "warnings": list(self.warnings),
             "video": asdict(self.video),
