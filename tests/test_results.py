@@ -12,7 +12,15 @@ import numpy.typing as npt
 import pytest
 
 from vision.errors import InputError
-from vision.results import FrameSeries, Measurement, PeakResult, RepResult, VideoMeta, write_frames_csv
+from vision.results import (
+    FrameSeries,
+    Measurement,
+    PeakResult,
+    RepResult,
+    ScaleResult,
+    VideoMeta,
+    write_frames_csv,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -52,6 +60,8 @@ def rep_result(index: int, angle: float, valid: bool = True) -> RepResult:
         end_time_s=1.0 * index + 2.5,
         peak_frame=np.int64(30 * index),  # numpy scalars, as the pipeline produces them
         peak_time_s=np.float64(1.0 * index + 1.25),
+        hold_start_time_s=1.0 * index + 1.0,
+        hold_end_time_s=1.0 * index + 1.5,
         shin_angle_deg=np.float64(angle),
         shin_angle_image_deg=angle - 1.0,
         knee_over_toe_px=123.456789,
@@ -80,7 +90,7 @@ def measurement(with_peak: bool = True) -> Measurement:
         foot_length_px=np.float64(180.33333333),
         shin_length_px=300.0,
         knee_over_toe_points="landmarks",
-        px_per_cm=None,
+        scale=ScaleResult("none", None, None),
         analysed_every_n_frames=2,
         warnings=("the clip is dark: add light",),
         video=VideoMeta(

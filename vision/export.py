@@ -28,7 +28,6 @@ ProgressCallback = Callable[[float], None]
 
 LEG_POINTS = ("hip", "knee", "ankle", "heel", "toe")
 # Until RepResult says where a rep's hold starts and ends, the banner is shown this long around its peak.
-_FALLBACK_HOLD_HALF_S = 0.25
 
 
 def interpolate_frames(
@@ -90,16 +89,8 @@ def best_rep(measurement: Measurement) -> RepResult | None:
 
 
 def hold_window_s(rep: RepResult) -> tuple[float, float]:
-    """Start and end time of the rep's hold at its deepest point.
-
-    Uses ``hold_start_time_s`` / ``hold_end_time_s`` when :class:`RepResult` has them; otherwise a short
-    window around the peak.
-    """
-    start = getattr(rep, "hold_start_time_s", None)
-    end = getattr(rep, "hold_end_time_s", None)
-    if isinstance(start, float) and isinstance(end, float) and math.isfinite(start) and math.isfinite(end):
-        return start, end
-    return rep.peak_time_s - _FALLBACK_HOLD_HALF_S, rep.peak_time_s + _FALLBACK_HOLD_HALF_S
+    """Start and end time of the rep's hold at its deepest point."""
+    return rep.hold_start_time_s, rep.hold_end_time_s
 
 
 @dataclass(frozen=True)

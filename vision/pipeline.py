@@ -90,7 +90,15 @@ def measure(
         stride = analysis_stride(info.fps, options.analysis_fps)
         track, samples, brightness = _run_pose(reader, stride, options.roll_frames, progress)
         warnings = quality.truncation_warnings(reader.ended_early, reader.frames_decoded, info)
-    return analyse(track, info, stride, samples, brightness, options, warnings)
+    try:
+        return analyse(track, info, stride, samples, brightness, options, warnings)
+    except InputError as err:
+        if reader.ended_early:
+            raise InputError(
+                f"the file is truncated (it stops at {track.time_s[-1]:.1f} s of {info.duration_s:.1f} s) "
+                f"and the readable part cannot be measured ({err}): copy or export the clip again"
+            ) from err
+        raise
 
 
 def _run_pose(
@@ -309,6 +317,8 @@ def _rep_result(
         end_time_s=float(series.time_s[rep.end]),
         peak_frame=int(series.frame_index[rep.peak]),
         peak_time_s=float(series.time_s[rep.peak]),
+        hold_start_time_s=float(series.time_s[rep.hold_start]),
+        hold_end_time_s=float(series.time_s[rep.hold_end]),
         shin_angle_deg=_median(series.shin_angle_deg[hold]),
         shin_angle_image_deg=_median(series.shin_angle_image_deg[hold]),
         knee_over_toe_px=knee_px,
@@ -342,19 +352,7 @@ def _peak(
         )
         shin_cm = shin_px / px_per_cm
         degrees_per_cm = float(np.degrees(1.0 / (shin_cm * np.cos(np.radians(best.shin_angle_deg)))))
-    return PeakResult(
-        frame=best.peak_frame,
-        time_s=best.peak_time_s,
-        shin_angle_deg=best.shin_angle_deg,
-        shin_angle_image_deg=best.shin_angle_image_deg,
-        knee_over_toe_px=best.knee_over_toe_px,
-        knee_over_toe_foot_ratio=best.knee_over_toe_foot_ratio,
-        knee_over_toe_cm=best.knee_over_toe_cm,
-        knee_over_toe_uncertainty_cm=uncertainty_cm,
-        shin_length_cm=shin_cm,
-        degrees_per_cm=degrees_per_cm,
-        heel_down=best.heel_down,
-    )
+    return PeakResult.from_rep(best, uncertainty_cm, shin_cm, degrees_per_cm)
 
 
 def combined_uncertainty_cm(

@@ -37,6 +37,8 @@ class RepResult:
     end_time_s: float
     peak_frame: int
     peak_time_s: float
+    hold_start_time_s: float
+    hold_end_time_s: float
     shin_angle_deg: float
     shin_angle_image_deg: float
     knee_over_toe_px: float
@@ -71,6 +73,28 @@ class PeakResult:
     shin_length_cm: float | None
     degrees_per_cm: float | None
     heel_down: bool
+
+    @classmethod
+    def from_rep(
+        cls,
+        rep: RepResult,
+        knee_over_toe_uncertainty_cm: float | None = None,
+        shin_length_cm: float | None = None,
+        degrees_per_cm: float | None = None,
+    ) -> PeakResult:
+        return cls(
+            frame=rep.peak_frame,
+            time_s=rep.peak_time_s,
+            shin_angle_deg=rep.shin_angle_deg,
+            shin_angle_image_deg=rep.shin_angle_image_deg,
+            knee_over_toe_px=rep.knee_over_toe_px,
+            knee_over_toe_foot_ratio=rep.knee_over_toe_foot_ratio,
+            knee_over_toe_cm=rep.knee_over_toe_cm,
+            knee_over_toe_uncertainty_cm=knee_over_toe_uncertainty_cm,
+            shin_length_cm=shin_length_cm,
+            degrees_per_cm=degrees_per_cm,
+            heel_down=rep.heel_down,
+        )
 
 
 @dataclass(frozen=True)
