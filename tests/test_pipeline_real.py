@@ -1,0 +1,246 @@
+"""Metamorphic tests on real footage (../shared/data/real): no ground truth, only how a transform must act.
+
+The walking clip (``sports2d_walk_side.mp4``, a woman in pure side view against a brick wall) is cut to 4.4 s
+in which she walks across the whole frame, facing left, feet always in view. It is not a lunge, so
+``vision.measure`` may refuse it ("no forward rock"); the series compared then comes from the lower-level API
+(:func:`landmark_series`: VideoReader, PoseEstimator, choose_leg/leg_points, estimate_roll, shin_angle_deg),
+which computes the same per-frame shin angle of the front leg against the scene's vertical.
+
+Each transform is compared with a reference clip that went through the same encoding, frame by frame (matched
+by stream index), and the statistic is the median over the matched frames of the change in shin angle. Every
+frame is analysed (``analysis_fps=0``, 132 frames): walking swings the shin by about 50 deg per step, and
+the frames where the legs cross (the front leg changes) differ by up to 10 deg between two encodings of the
+same clip; the median over 130 frames is not moved by them, the median over 66 would be (about 0.8 deg).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+from clips import TWO_PEOPLE, WALK_SIDE, hevc, hflip, missing_reason, rotated, stored_portrait, trim
+
+import vision
+from vision import geometry, quality
+from vision.camera import estimate_roll
+from vision.landmarks import FramePose, PoseEstimator, PoseTrack
+from vision.legs import choose_leg, leg_points
+from vision.results import Measurement
+from vision.video import VideoInfo, VideoReader, probe_video
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not WALK_SIDE.is_file(), reason=missing_reason(WALK_SIDE)),
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+TRIM_START_S, TRIM_DURATION_S = 6.6, 4.4  # second pass: enters at x=70 px, leaves at x=1230 px, facing left
+OPTIONS = vision.MeasureOptions(analysis_fps=0)  # every frame (see the module docstring)
+ROLL_TOLERANCE_DEG = 1.0  # roll estimate change vs the applied rotation
+ANGLE_TOLERANCE_DEG = 1.0  # median over frames of the change in shin angle
+ROLL_SAMPLES = 6  # frames pooled for the roll by the fallback, as MeasureOptions.roll_frames
+
+
+@dataclass(frozen=True)
+class Series:
+    """Per-frame shin angle of the front leg against the scene's vertical, and what came with it."""
+
+    level: str  # "measure" or "landmarks" (the fallback)
+    frame_index: npt.NDArray[np.int64]
+    shin_angle_deg: FloatArray
+    roll_deg: float  # NaN when the scene gave no reliable vertical
+    facing: str
+    info: VideoInfo
+
+
+def measure_series(path: Path) -> Series | None:
+    """From ``vision.measure``; None when it finds no forward rock (walking is not a lunge)."""
+    try:
+        m = vision.measure(path, OPTIONS)
+    except vision.InputError as err:
+        if "forward rock" in str(err):
+            return None
+        raise
+    return Series(
+        "measure",
+        m.frames.frame_index,
+        m.frames.shin_angle_deg,
+        m.camera_roll_deg if m.camera_roll_applied else float("nan"),
+        m.facing,
+        probe_video(path),
+    )
+
+
+def landmark_series(path: Path) -> Series:
+    """The same series from the lower-level API, every frame, raw (no cleaning); the roll as the pipeline
+    takes it, from a few frames spread over the clip with the person masked out.
+    """
+    poses: list[FramePose] = []
+    samples: list[tuple[npt.NDArray[np.uint8], FramePose]] = []
+    with VideoReader(path) as reader, PoseEstimator(tracking=True) as estimator:
+        info = reader.info
+        keep_every = max(1, info.frame_count // ROLL_SAMPLES)
+        for frame in reader.frames():
+            rgb = np.asarray(cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+            poses.append(estimator.process(rgb, frame.index, frame.time_s))
+            if len(poses) % keep_every == keep_every // 2 and len(samples) < ROLL_SAMPLES:
+                samples.append((frame.image, poses[-1]))
+    track = PoseTrack.from_frames(poses, info.width_px, info.height_px)
+    choice = choose_leg(track)
+    leg = leg_points(track, choice)
+    boxes = [quality.person_box(pose.xy_px, pose.visibility) for _, pose in samples]
+    roll = estimate_roll([image for image, _ in samples], boxes)
+    up = roll.up_at(np.nanmedian(leg.ankle, axis=0)) if roll.reliable else geometry.LEVEL_UP
+    angle = geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing, up)
+    return Series(
+        "landmarks",
+        track.frame_index,
+        np.asarray(angle, dtype=np.float64),
+        roll.roll_deg if roll.reliable else float("nan"),
+        "right" if choice.facing > 0 else "left",
+        info,
+    )
+
+
+class WalkClips:
+    """The trimmed walking clip and its transforms, each made and measured once per session."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._paths: dict[str, Path] = {}
+        self._series: dict[str, Series] = {}
+
+    def path(self, name: str) -> Path:
+        if name not in self._paths:
+            self._paths[name] = self._make(name)
+        return self._paths[name]
+
+    def _make(self, name: str) -> Path:
+        out = self.folder / f"{name.replace('+', 'p').replace('-', 'm')}.mp4"
+        if name == "base":
+            return trim(WALK_SIDE, out, TRIM_START_S, TRIM_DURATION_S)
+        if name.startswith("rotate"):
+            return rotated(self.path("base"), out, float(name.removeprefix("rotate")))
+        if name == "hflip":
+            return hflip(self.path("base"), out)
+        if name == "hevc":
+            return hevc(self.path("base"), out)
+        if name.startswith("portrait"):
+            return stored_portrait(self.path("base"), out, int(name.removeprefix("portrait")))
+        raise ValueError(name)
+
+    def series(self, name: str) -> Series:
+        """From ``measure`` when it accepts the base clip, else from the landmarks (same level for all)."""
+        if name not in self._series:
+            path = self.path(name)
+            if name == "base":
+                self._series[name] = measure_series(path) or landmark_series(path)
+            elif self.series("base").level == "measure":
+                found = measure_series(path)
+                assert found is not None, f"measure() accepts the base clip but finds no rock in {name}"
+                self._series[name] = found
+            else:
+                self._series[name] = landmark_series(path)
+        return self._series[name]
+
+
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory: pytest.TempPathFactory) -> WalkClips:
+    return WalkClips(tmp_path_factory.mktemp("walk"))
+
+
+def median_change(after: Series, before: Series) -> tuple[float, int]:
+    """Median over the frames present (finite) in both of after - before, and how many frames that was."""
+    _, i, j = np.intersect1d(after.frame_index, before.frame_index, return_indices=True)
+    change = after.shin_angle_deg[i] - before.shin_angle_deg[j]
+    change = change[np.isfinite(change)]
+    assert len(change) >= 0.8 * min(len(after.frame_index), len(before.frame_index)), "too few matched frames"
+    return float(np.median(change)), len(change)
+
+
+@pytest.mark.parametrize("ccw_deg", [5.0, -10.0])
+def test_rotation_moves_the_roll_not_the_shin_angle(walk: WalkClips, ccw_deg: float) -> None:
+    """Turning every frame by a known angle is a crooked phone: the roll estimate follows it, the shin angle
+    against the scene's vertical does not move. Reference: the same clip through the same warp at 0 deg.
+    """
+    before, after = walk.series("rotate+0"), walk.series(f"rotate{ccw_deg:+g}")
+    assert np.isfinite(before.roll_deg), "no reliable roll on the level clip (brick wall, floor line)"
+    assert np.isfinite(after.roll_deg), f"no reliable roll on the clip turned by {ccw_deg:+g} deg"
+    assert after.roll_deg - before.roll_deg == pytest.approx(ccw_deg, abs=ROLL_TOLERANCE_DEG)
+    change, n = median_change(after, before)
+    assert abs(change) < ANGLE_TOLERANCE_DEG, f"shin angle moved by {change:+.2f} deg (median of {n} frames)"
+    assert after.facing == before.facing
+
+
+def test_mirror_flips_facing_not_the_shin_angle(walk: WalkClips) -> None:
+    """A mirrored clip faces the other way; the shin angle is signed relative to facing: it stays."""
+    before, after = walk.series("base"), walk.series("hflip")
+    assert before.facing == "left"
+    assert after.facing == "right"
+    change, n = median_change(after, before)
+    assert abs(change) < ANGLE_TOLERANCE_DEG, f"shin angle moved by {change:+.2f} deg (median of {n} frames)"
+
+
+def test_hevc_gives_the_same_frames_and_angles(walk: WalkClips) -> None:
+    before, after = walk.series("base"), walk.series("hevc")
+    assert after.info.codec == "hevc"
+    assert after.info.frame_count == before.info.frame_count
+    assert len(after.frame_index) == len(before.frame_index)
+    change, n = median_change(after, before)
+    assert abs(change) < ANGLE_TOLERANCE_DEG, f"shin angle moved by {change:+.2f} deg (median of {n} frames)"
+
+
+@pytest.mark.parametrize("tag_deg", [90, 270])
+def test_portrait_storage_with_rotation_tag(walk: WalkClips, tag_deg: int) -> None:
+    """Landscape content stored as portrait pixels plus a rotation tag (as phones write) reads upright."""
+    with VideoReader(walk.path(f"portrait{tag_deg}")) as reader:
+        info = reader.info
+        first = next(iter(reader.frames()))
+    base = walk.series("base").info
+    assert info.rotation_deg == tag_deg
+    assert (info.width_px, info.height_px) == (base.width_px, base.height_px)
+    assert (info.stored_width_px, info.stored_height_px) == (base.height_px, base.width_px)
+    assert first.image.shape[:2] == (base.height_px, base.width_px)
+    before, after = walk.series("base"), walk.series(f"portrait{tag_deg}")
+    assert after.facing == before.facing
+    change, n = median_change(after, before)
+    assert abs(change) < ANGLE_TOLERANCE_DEG, f"shin angle moved by {change:+.2f} deg (median of {n} frames)"
+
+
+def test_fallback_matches_measure(walk: WalkClips) -> None:
+    """The lower-level series used when measure() refuses a walk computes what measure() reports."""
+    measured = walk.series("base")
+    if measured.level != "measure":
+        pytest.skip("measure() finds no forward rock in the walking clip: the fallback is in use already")
+    fallback = landmark_series(walk.path("base"))
+    assert fallback.facing == measured.facing
+    assert fallback.roll_deg == pytest.approx(measured.roll_deg, abs=0.1)
+    change, n = median_change(fallback, measured)
+    assert abs(change) < 0.5, f"fallback differs by {change:+.2f} deg (median of {n} frames)"
+
+
+@pytest.mark.skipif(not TWO_PEOPLE.is_file(), reason=missing_reason(TWO_PEOPLE))
+def test_two_people_in_view_warns_or_refuses() -> None:
+    """A woman walks across while a man jumps on a box: a Measurement with a warning, or a one-line
+    InputError; never another exception.
+    """
+    outcome = measure_or_message(TWO_PEOPLE)
+    if isinstance(outcome, str):
+        assert outcome
+        assert "\n" not in outcome
+        return
+    assert outcome.warnings, "two people in view, yet no warning"
+    assert all("\n" not in warning for warning in outcome.warnings)
+
+
+def measure_or_message(path: Path) -> Measurement | str:
+    """The Measurement, or the message of the InputError (any other exception propagates: a failure)."""
+    try:
+        return vision.measure(path)
+    except vision.InputError as err:
+        return str(err)

@@ -1,0 +1,182 @@
+"""``vision.measure`` with real MediaPipe on the rendered lunge clips of ../shared/data/synthetic.
+
+Each clip is measured once (default options) and every test reads the cached result. The targets are the
+issue's: the right leg and facing, every heel-lift rep flagged, the reported peak taken from the truth's valid
+peak rep, its shin angle within 4.0 deg of ``valid_peak_theta_deg`` in every clip and within 1.5 deg in the
+median over clips. Where the engine misses a target today the test is an xfail(strict=True) that quotes the
+measured number; it is never loosened. A strict xfail that starts passing fails the run: drop its entry from
+``KNOWN_MISSES`` then.
+
+Measured reps are matched to truth reps by peak frame: a measured rep belongs to the truth rep whose
+``frames`` span (first to last frame, inclusive) contains its ``peak_frame``.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import statistics
+from typing import Any
+
+import pytest
+from clips import SYNTHETIC, missing_reason
+
+import vision
+from vision.results import Measurement, RepResult
+
+pytestmark = pytest.mark.slow
+
+ANGLE_TOLERANCE_DEG = 4.0  # every clip
+MEDIAN_TOLERANCE_DEG = 1.5  # median |error| over all clips
+KNEE_OVER_TOE_SIGN_MIN_CM = 3.0  # the sign of knee-over-toe is only checked when the truth is this far from 0
+
+CLIP_NAMES = sorted(path.stem for path in SYNTHETIC.glob("dev*.mp4")) if SYNTHETIC.is_dir() else []
+
+# Misses of the engine as of this writing (default MeasureOptions, mediapipe 0.10.21, 2 CPUs), by test.
+# Each reason quotes the measured value and the target; see the note on issue 2.
+KNOWN_MISSES: dict[str, dict[str, str]] = {
+    "peak_angle": {
+        "dev02": "measured 30.4 deg vs truth 36.1 (error -5.7), target |error| <= 4.0 deg: see issue 2 note",
+        "dev03": "measured 43.8 deg vs truth 38.5 (error +5.3), target |error| <= 4.0 deg: see issue 2 note",
+    },
+}
+MEDIAN_MISS = (
+    "measured median |error| 2.7 deg over 8 clips (errors +0.9 -5.7 +5.3 -4.0 -2.9 +2.2 -1.6 -2.4), "
+    "target <= 1.5 deg: see issue 2 note"
+)
+
+
+def clip_params(test: str) -> list[Any]:
+    """One param per clip, with a strict xfail where ``KNOWN_MISSES[test]`` names the clip."""
+    if not CLIP_NAMES:
+        return [pytest.param(None, marks=pytest.mark.skip(reason=missing_reason(SYNTHETIC)))]
+    misses = KNOWN_MISSES.get(test, {})
+    marks = {name: [pytest.mark.xfail(strict=True, reason=reason)] for name, reason in misses.items()}
+    return [pytest.param(name, marks=marks.get(name, [])) for name in CLIP_NAMES]
+
+
+@functools.cache
+def truth(name: str) -> dict[str, Any]:
+    with (SYNTHETIC / f"{name}_gt.json").open() as handle:
+        data: dict[str, Any] = json.load(handle)
+    data.pop("frames", None)  # per-frame arrays: not needed here
+    return data
+
+
+@functools.cache
+def measured(name: str) -> Measurement:
+    """The clip measured with default options, once per test session."""
+    return vision.measure(SYNTHETIC / f"{name}.mp4")
+
+
+def matching(reps: tuple[RepResult, ...], truth_rep: dict[str, Any]) -> list[RepResult]:
+    first, last = truth_rep["frames"]
+    return [rep for rep in reps if first <= rep.peak_frame <= last]
+
+
+def valid_peak_rep(gt: dict[str, Any]) -> dict[str, Any]:
+    reps: list[dict[str, Any]] = [rep for rep in gt["reps"] if rep["peak_frame"] == gt["valid_peak_frame"]]
+    (rep,) = reps
+    return rep
+
+
+def heel_lift_reps() -> list[Any]:
+    if not CLIP_NAMES:
+        return [pytest.param(None, None, marks=pytest.mark.skip(reason=missing_reason(SYNTHETIC)))]
+    return [
+        pytest.param(name, rep["rep"], id=f"{name}-rep{rep['rep']}")
+        for name in CLIP_NAMES
+        for rep in truth(name)["reps"]
+        if not rep["heel_down_at_peak"]
+    ]
+
+
+@pytest.mark.parametrize("name", clip_params("side_facing"))
+def test_side_and_facing(name: str) -> None:
+    gt, m = truth(name), measured(name)
+    assert (m.side, m.facing) == (gt["front_leg"], gt["facing"])
+
+
+@pytest.mark.parametrize("name", clip_params("every_rep_found"))
+def test_every_truth_rep_found_once(name: str) -> None:
+    """The matching the other tests rely on: one measured rep per truth rep, none outside them."""
+    gt, m = truth(name), measured(name)
+    counts = [len(matching(m.reps, rep)) for rep in gt["reps"]]
+    assert counts == [1] * len(gt["reps"]), f"measured reps per truth rep: {counts}"
+    assert len(m.reps) == len(gt["reps"])
+
+
+@pytest.mark.parametrize("name", clip_params("reps_in_order"))
+def test_reps_do_not_overlap(name: str) -> None:
+    """Each rep starts at or after the previous one ends (its start is the trough between the two peaks)."""
+    reps = measured(name).reps
+    for before, after in itertools.pairwise(reps):
+        assert after.start_time_s >= before.end_time_s - 1e-6, (
+            f"rep {after.index} spans {after.start_time_s:.2f}-{after.end_time_s:.2f} s, "
+            f"rep {before.index} spans {before.start_time_s:.2f}-{before.end_time_s:.2f} s"
+        )
+
+
+@pytest.mark.parametrize(("name", "rep_number"), heel_lift_reps())
+def test_heel_lift_rep_flagged_invalid(name: str, rep_number: int) -> None:
+    gt, m = truth(name), measured(name)
+    truth_rep = gt["reps"][rep_number - 1]
+    found = matching(m.reps, truth_rep)
+    assert found, f"no measured rep peaks within truth rep {rep_number} (frames {truth_rep['frames']})"
+    for rep in found:
+        assert not rep.valid, (
+            f"rep {rep.index} (heel lift {truth_rep['heel_lift_target_cm']} cm) measured valid: "
+            f"heel lift ratio {rep.heel_lift_foot_ratio:.3f}"
+        )
+        assert not rep.heel_down
+        assert rep.reason is not None
+        assert "heel" in rep.reason
+
+
+@pytest.mark.parametrize("name", clip_params("peak_rep"))
+def test_reported_peak_is_the_valid_peak_rep(name: str) -> None:
+    gt, m = truth(name), measured(name)
+    truth_rep = valid_peak_rep(gt)
+    first, last = truth_rep["frames"]
+    assert m.peak is not None
+    assert first <= m.peak.frame <= last, f"peak at frame {m.peak.frame}, truth valid rep: {first}-{last}"
+    (rep,) = [rep for rep in m.reps if rep.peak_frame == m.peak.frame]
+    assert rep.valid, f"the reported rep is invalid: {rep.reason}"
+    assert m.peak.heel_down
+
+
+@pytest.mark.parametrize("name", clip_params("peak_angle"))
+def test_peak_shin_angle_within_tolerance(name: str) -> None:
+    gt, m = truth(name), measured(name)
+    assert m.peak is not None
+    error = m.peak.shin_angle_deg - gt["valid_peak_theta_deg"]
+    expected = gt["valid_peak_theta_deg"]
+    assert abs(error) <= ANGLE_TOLERANCE_DEG, (
+        f"measured {m.peak.shin_angle_deg:.1f} deg vs truth {expected:.1f} (error {error:+.1f})"
+    )
+
+
+@pytest.mark.skipif(not CLIP_NAMES, reason=missing_reason(SYNTHETIC))
+@pytest.mark.xfail(strict=True, reason=MEDIAN_MISS)
+def test_median_peak_shin_angle_error_over_clips() -> None:
+    errors = {}
+    for name in CLIP_NAMES:
+        m = measured(name)
+        assert m.peak is not None
+        errors[name] = m.peak.shin_angle_deg - truth(name)["valid_peak_theta_deg"]
+    median = statistics.median(abs(error) for error in errors.values())
+    listing = ", ".join(f"{name} {error:+.1f}" for name, error in errors.items())
+    assert median <= MEDIAN_TOLERANCE_DEG, f"median |error| {median:.2f} deg ({listing})"
+
+
+@pytest.mark.parametrize("name", clip_params("knee_over_toe_sign"))
+def test_knee_over_toe_sign(name: str) -> None:
+    gt = truth(name)
+    truth_cm = gt["knee_over_toe_cm_at_valid_peak"]
+    if abs(truth_cm) <= KNEE_OVER_TOE_SIGN_MIN_CM:
+        pytest.skip(f"truth knee-over-toe {truth_cm:+.1f} cm is within {KNEE_OVER_TOE_SIGN_MIN_CM} cm of 0")
+    m = measured(name)
+    assert m.peak is not None
+    ratio = m.peak.knee_over_toe_foot_ratio
+    assert (ratio > 0) == (truth_cm > 0), f"measured ratio {ratio:+.3f}, truth {truth_cm:+.1f} cm"
