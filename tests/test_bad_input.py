@@ -100,8 +100,6 @@ CASES: dict[str, Case] = {
         may_warn=True,
         needs=WALK_SIDE,
         slow=True,
-        xfail="measured: InputError 'no person found in most of the clip: film ... in good light ...' "
-        "(median grey level 13/255); target: the message names the darkness: see bug report",
     ),
     "dark-lunge": Case(
         lambda tmp: scaled_brightness(LUNGE, tmp / "dark.mp4", 0.08),
@@ -109,8 +107,6 @@ CASES: dict[str, Case] = {
         may_warn=True,
         needs=LUNGE,
         slow=True,
-        xfail="measured: InputError 'no person found in most of the clip: film ... in good light ...' "
-        "(median grey level 8/255); target: the message names the darkness: see bug report",
     ),
     "dim-real": Case(
         lambda tmp: scaled_brightness(walk_part(tmp, 6.6, 4.4), tmp / "dim.mp4", 0.2),
@@ -140,9 +136,6 @@ CASES: dict[str, Case] = {
         may_warn=True,
         needs=TWO_PEOPLE,
         slow=True,
-        xfail="measured: a Measurement (right leg, 'no valid rep') whose warnings say nothing of the view: "
-        "foot/shin 0.37 passes MIN_FOOT_TO_SHIN (0.35); shoulder width is 0.83 shin lengths "
-        "(side views <= 0.22): see bug report",
     ),
 }
 

@@ -11,7 +11,14 @@ import pytest
 from vision.errors import InputError
 from vision.landmarks import Landmark
 from vision.legs import POINT_NAMES, LegPoints
-from vision.quality import MIN_DURATION_S, check_duration, check_leg_in_frame, check_person, person_box
+from vision.quality import (
+    MIN_DURATION_S,
+    check_duration,
+    check_leg_in_frame,
+    check_person,
+    check_side_on,
+    person_box,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -59,8 +66,34 @@ def test_check_person_raises_without_a_person(make_track) -> None:
     track = make_track({}, N)
     assert np.isnan(track.xy_px).all()
     with pytest.raises(InputError) as caught:
-        check_person(track)
+        check_person(track, brightness=128.0)
     assert "no person" in one_line(caught)
+
+
+def test_check_person_says_when_the_clip_is_too_dark(make_track) -> None:
+    track = make_track({}, N)
+    with pytest.raises(InputError) as caught:
+        check_person(track, brightness=12.0)
+    assert "too dark" in one_line(caught)
+
+
+@pytest.mark.parametrize(
+    ("shoulder_gap_px", "raises"),
+    [(0.0, False), (20.0, False), (70.0, False), (80.0, True), (140.0, True)],
+)
+def test_check_side_on_stops_a_frontal_view(make_track, shoulder_gap_px: float, raises: bool) -> None:
+    """Shin 150 px: shoulders more than 0.5 shin lengths (75 px) apart mean a view from the front."""
+    points = standing_person() | {
+        Landmark.LEFT_SHOULDER: np.array([640.0, 200.0]),
+        Landmark.RIGHT_SHOULDER: np.array([640.0 + shoulder_gap_px, 200.0]),
+    }
+    track = make_track(points, N)
+    if raises:
+        with pytest.raises(InputError) as caught:
+            check_side_on(track, shin_px=150.0)
+        assert "from the side" in one_line(caught)
+    else:
+        check_side_on(track, shin_px=150.0)
 
 
 @pytest.mark.parametrize(
@@ -75,10 +108,10 @@ def test_check_person_needs_a_person_in_30_percent_of_frames(
     track = dataclasses.replace(track, xy_px=xy)
     if raises:
         with pytest.raises(InputError) as caught:
-            check_person(track)
+            check_person(track, brightness=128.0)
         one_line(caught)
     else:
-        check_person(track)
+        check_person(track, brightness=128.0)
 
 
 # ---------------------------------------------------------------- leg in frame

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -113,8 +112,7 @@ def _run_pose(
     brightness: list[float] = []
     with PoseEstimator(tracking=True) as estimator:
         for frame in reader.frames(stride=stride):
-            rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-            pose = estimator.process(np.asarray(rgb, dtype=np.uint8), frame.index, frame.time_s)
+            pose = estimator.process_bgr(frame.image, frame.index, frame.time_s)
             poses.append(pose)
             brightness.append(float(frame.image[::8, ::8].mean()))
             if len(poses) % keep_every == keep_every // 2 and len(samples) < n_samples:
@@ -144,13 +142,14 @@ def analyse(
     warnings: list[str],
 ) -> Measurement:
     """Everything after pose estimation: pure computation on the landmark track."""
-    quality.check_person(track)
+    quality.check_person(track, brightness)
     choice = choose_leg(track, options.side)
     leg = leg_points(track, choice)
     quality.check_leg_in_frame(leg, track.width_px, track.height_px)
     roll = _roll(samples)
     up = roll.up_at(np.nanmedian(leg.ankle, axis=0)) if roll.reliable else geometry.LEVEL_UP
     series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, options.cleaning)
+    quality.check_side_on(track, shin_px)
     warnings += quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice)
     if not roll.reliable:
         warnings.append(

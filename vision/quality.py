@@ -27,6 +27,7 @@ LOW_VISIBILITY = 0.75
 # Filmed from the front the foot is foreshortened: below 0.35 the camera is more than ~50 deg off side-on.
 MIN_FOOT_TO_SHIN = 0.35
 JUMP_SHIN_LENGTHS = 0.75  # the hips moving this far between analysed frames means someone else took over
+MAX_SHOULDER_SPREAD = 0.5  # shoulder separation in the image, in shin lengths (see check_side_on)
 
 
 def check_duration(duration_s: float) -> None:
@@ -57,11 +58,32 @@ def person_box(xy_px: FloatArray, visibility: FloatArray, margin: float = 0.1) -
     return box
 
 
-def check_person(track: PoseTrack) -> None:
+def check_person(track: PoseTrack, brightness: float) -> None:
     found = np.isfinite(track.xy_px[:, Landmark.LEFT_HIP, 0])
-    if found.mean() < MIN_DETECTION_SHARE:
+    if found.mean() >= MIN_DETECTION_SHARE:
+        return
+    if brightness < DARK_BRIGHTNESS:
         raise InputError(
-            "no person found in most of the clip: film the whole body side-on, in good light, one person only"
+            f"the clip is too dark to find the person (brightness {brightness:.0f}/255): "
+            "add light or film facing away from windows"
+        )
+    raise InputError(
+        "no person found in most of the clip: film the whole body side-on, in good light, one person only"
+    )
+
+
+def check_side_on(track: PoseTrack, shin_px: float) -> None:
+    """Stop when the camera films the person from the front or back instead of the side.
+
+    Side-on, the two shoulders overlap in the image (under 0.25 shin lengths apart on every side-view clip
+    here). Shoulder breadth is about 0.9 shin lengths, so shoulders more than 0.5 shin lengths apart mean the
+    camera is turned by more than about 35 degrees from side-on: no sagittal angle can be read.
+    """
+    shoulders = np.abs(track.point(Landmark.LEFT_SHOULDER)[:, 0] - track.point(Landmark.RIGHT_SHOULDER)[:, 0])
+    if np.isfinite(shoulders).any() and np.nanmedian(shoulders) > MAX_SHOULDER_SPREAD * shin_px:
+        raise InputError(
+            "the camera films the person from the front or back, not from the side: "
+            "place it square to the side of the tested leg, at shin height"
         )
 
 
