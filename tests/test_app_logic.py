@@ -1,0 +1,565 @@
+"""Tests for vision.app_logic and vision.report: what the web app computes, without Streamlit."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import re
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from vision import app_logic as al
+from vision.annotate import AnnotatedVideoWriter
+from vision.drills import DISCLAIMER, plan
+from vision.errors import InputError
+from vision.landmarks import N_LANDMARKS, FramePose, LegLandmarks
+from vision.norms import ASYMMETRY_DEG, BENNELL_1998, HOCH_MCKEON_2011, MDC_DEG, SideResult
+from vision.report import ReportInput, build_report, trend_svg
+from vision.results import FrameSeries, Measurement, PeakResult, RepResult, ScaleResult, VideoMeta
+from vision.storage import MeasurementRecord, trend
+from vision.video import VideoReader
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_LEFT = ROOT / "sample_videos" / "lunge_left_aruco.mp4"
+SAMPLE_RIGHT = ROOT / "sample_videos" / "lunge_right_heel_lift.mp4"
+Image = npt.NDArray[np.uint8]
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------- hand-made measurements
+
+
+def rep(index: int, angle: float, valid: bool = True, cm: float | None = None, t0: float = 0.0) -> RepResult:
+    return build(
+        RepResult,
+        index=index,
+        start_time_s=t0,
+        end_time_s=t0 + 1.0,
+        hold_start_time_s=t0 + 0.4,
+        hold_end_time_s=t0 + 0.6,
+        peak_frame=int((t0 + 0.5) * 10),
+        peak_time_s=t0 + 0.5,
+        shin_angle_deg=angle,
+        shin_angle_image_deg=angle,
+        knee_over_toe_px=10.0,
+        knee_over_toe_foot_ratio=0.1,
+        knee_over_toe_cm=cm,
+        heel_lift_foot_ratio=0.0 if valid else 0.2,
+        heel_lift_cm=None,
+        foot_slide_foot_ratio=0.0,
+        heel_down=valid,
+        valid=valid,
+        reason=None if valid else "heel lifted by about 2.0 cm",
+    )
+
+
+def build(cls: type[T], **values: object) -> T:
+    """A dataclass from the given fields; fields the engine adds later (unknown here) are None."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return cls(**{name: values.get(name) for name in names})
+
+
+def peak_of(r: RepResult, uncertainty_cm: float | None = None) -> PeakResult:
+    return build(
+        PeakResult,
+        frame=r.peak_frame,
+        time_s=r.peak_time_s,
+        shin_angle_deg=r.shin_angle_deg,
+        shin_angle_image_deg=r.shin_angle_image_deg,
+        knee_over_toe_px=r.knee_over_toe_px,
+        knee_over_toe_foot_ratio=r.knee_over_toe_foot_ratio,
+        knee_over_toe_cm=r.knee_over_toe_cm,
+        knee_over_toe_uncertainty_cm=uncertainty_cm,
+        heel_down=r.heel_down,
+    )
+
+
+def make_measurement(
+    side: str = "left",
+    facing: str = "right",
+    reps: tuple[RepResult, ...] | None = None,
+    px_per_cm: float | None = None,
+    points: dict[str, tuple[float, float]] | None = None,
+    shin_px: float = 100.0,
+    warnings: tuple[str, ...] = (),
+    source: str | None = None,
+    uncertainty_cm: float | None = None,
+) -> Measurement:
+    """A measurement of 20 frames at 10 fps with fixed leg points (by default a shin leaning forward)."""
+    n = 20
+    reps = reps if reps is not None else (rep(1, 30.0), rep(2, 35.0, t0=1.0))
+    valid = [r for r in reps if r.valid]
+    best = max(valid or list(reps), key=lambda r: r.shin_angle_deg)
+    points = points or {
+        "hip": (260.0, 100.0),
+        "knee": (250.0, 200.0),
+        "ankle": (200.0, 290.0),
+        "heel": (180.0, 300.0),
+        "toe": (260.0, 305.0),
+    }
+    angle = np.linspace(10.0, 35.0, n)
+    angle[3] = np.nan
+    series = FrameSeries(
+        frame_index=np.arange(n, dtype=np.int64),
+        time_s=np.arange(n) / 10.0,
+        shin_angle_deg=angle,
+        shin_angle_smooth_deg=angle,
+        shin_angle_image_deg=angle,
+        knee_over_toe_px=np.zeros(n),
+        heel_lift_px=np.zeros(n),
+        visibility={},
+        leg_px={name: np.tile(np.array(p, dtype=np.float64), (n, 1)) for name, p in points.items()},
+    )
+    scale = ScaleResult(
+        source=source or ("foot" if px_per_cm else "none"),
+        px_per_cm=px_per_cm,
+        relative_uncertainty=0.02 if px_per_cm else None,
+    )
+    return build(
+        Measurement,
+        side=side,
+        facing=facing,
+        peak=peak_of(best, uncertainty_cm),
+        reps=reps,
+        camera_roll_deg=0.0,
+        camera_roll_applied=False,
+        camera_roll_source="none",
+        foot_length_px=80.0,
+        shin_length_px=shin_px,
+        knee_over_toe_points="landmarks",
+        scale=scale,
+        analysed_every_n_frames=1,
+        warnings=warnings,
+        video=VideoMeta(10.0, n, 400, 320, 0, 2.0, "h264"),
+        frames=series,
+    )
+
+
+def analysis_of(m: Measurement, name: str = "clip.mp4", foot: float | None = None) -> al.ClipAnalysis:
+    image = np.full((320, 400, 3), 90, dtype=np.uint8)
+    png = al.png_bytes(image)
+    return al.ClipAnalysis(name, "d" * 64, foot, m, png, png, b"mp4", b"frame,time_s\n")
+
+
+# ---------------------------------------------------------------- uploads
+
+
+def test_check_upload_accepts_videos_and_refuses_the_rest() -> None:
+    al.check_upload("lunge.MOV", 10_000_000)
+    al.check_upload("lunge.mp4", 1)
+    with pytest.raises(InputError, match=r"over the 200 MB limit: trim"):
+        al.check_upload("big.mp4", 201 * 1024 * 1024)
+    with pytest.raises(InputError, match=r"over the 5 MB limit"):
+        al.check_upload("big.mp4", 6 * 1024 * 1024, max_mb=5)
+    with pytest.raises(InputError, match="is not a video"):
+        al.check_upload("notes.txt", 100)
+    with pytest.raises(InputError, match="is empty"):
+        al.check_upload("empty.mp4", 0)
+
+
+def test_digest_is_the_sha256_of_the_bytes() -> None:
+    assert al.digest(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert al.digest(b"abc") != al.digest(b"abd")
+
+
+# ---------------------------------------------------------------- figures, norms, warnings
+
+
+def test_headline_without_scale_is_angle_only() -> None:
+    head = al.headline(make_measurement(), None)
+    assert head.shin_angle_deg == 35.0
+    assert head.knee_over_toe_cm is None
+    assert head.scale_source == "none (angle only)"
+    assert (head.valid_reps, head.total_reps) == (2, 2)
+    assert al.format_angle(head.shin_angle_deg) == "35.0°"
+    assert al.format_cm(None) == "n/a"
+
+
+def test_headline_with_foot_length_scale() -> None:
+    m = make_measurement(reps=(rep(1, 38.0, cm=11.24),), px_per_cm=3.0)
+    head = al.headline(m, 26.0)
+    assert head.knee_over_toe_cm == pytest.approx(11.24)
+    assert head.scale_source == "foot length 26 cm (entered), scale ± 2%"
+    assert al.format_cm(head.knee_over_toe_cm) == "+11.2 cm"
+    assert al.format_cm(-2.04, 0.5) == "-2.0 cm ± 0.5"
+    assert al.knee_position_words(-2.0, None) == "knee 2.0 cm behind the toes"
+    assert al.knee_position_words(None, 0.12) == "knee 12% of a foot length past the toes (no scale)"
+
+
+def test_headline_with_a_marker_scale_and_uncertainty() -> None:
+    m = make_measurement(reps=(rep(1, 38.0, cm=11.0),), px_per_cm=3.0, source="aruco", uncertainty_cm=0.4)
+    head = al.headline(m, 26.0)
+    assert head.scale_source == "ArUco marker on the floor, scale ± 2%"
+    assert head.knee_over_toe_uncertainty_cm == 0.4
+    assert al.format_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm) == "+11.0 cm ± 0.4"
+
+
+def test_norms_summary_names_the_band_and_the_references() -> None:
+    limited = al.norms_summary(SideResult(30.0, 8.0))
+    assert limited.band == "limited"
+    assert "Hoch & McKeon 2011" in limited.text
+    assert "limited" in limited.text
+    assert limited.references == (BENNELL_1998, al.KONOR_2012, HOCH_MCKEON_2011)
+    normal = al.norms_summary(SideResult(44.0))
+    assert normal.band == "normal"
+    assert HOCH_MCKEON_2011 not in normal.references
+
+
+def test_plain_warnings_are_sentences_and_include_rejected_reps() -> None:
+    m = make_measurement(
+        reps=(rep(1, 30.0), rep(2, 36.0, valid=False, t0=1.0)),
+        warnings=("the clip is dark: add light",),
+    )
+    assert al.plain_warnings(m) == [
+        "The clip is dark: add light.",
+        "Rep 2 was not counted: heel lifted by about 2.0 cm.",
+    ]
+
+
+def test_side_result_is_none_without_a_peak() -> None:
+    m = dataclasses.replace(make_measurement(), peak=None)
+    assert al.side_result(m) is None
+    assert al.headline(m, None).shin_angle_deg is None
+
+
+# ---------------------------------------------------------------- chart data
+
+
+def test_angle_and_rep_rows() -> None:
+    m = make_measurement(reps=(rep(1, 30.0), rep(2, 36.0, valid=False, t0=1.0)))
+    rows = al.angle_rows(m)
+    assert len(rows) == 20
+    assert rows[3]["angle_deg"] is None  # NaN becomes a gap, not a zero
+    assert rows[0] == {"time_s": 0.0, "angle_deg": 10.0, "smooth_deg": 10.0, "side": "left"}
+    reps = al.rep_rows(m)
+    assert [r["valid"] for r in reps] == [True, False]
+    assert [r["result"] for r in reps] == [True, False]  # the result is the deepest VALID rep
+    assert reps[1]["status"] == "not counted: heel lifted by about 2.0 cm"
+
+
+# ---------------------------------------------------------------- left versus right
+
+
+def test_compare_flags_a_difference_beyond_the_mdc() -> None:
+    left = make_measurement("left", reps=(rep(1, 40.0),))
+    right = make_measurement("right", reps=(rep(1, 40.0 - ASYMMETRY_DEG - 1.0),))
+    comparison = al.compare(left, right)
+    assert comparison is not None
+    assert comparison.asymmetry.significant
+    assert "right ankle is stiffer" in comparison.text
+    same = al.compare(left, make_measurement("right", reps=(rep(1, 38.0),)))
+    assert same is not None
+    assert not same.asymmetry.significant
+    assert "within" in same.text
+
+
+def test_side_by_side_mirrors_a_left_facing_person_to_face_right() -> None:
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 255, (320, 400, 3), dtype=np.uint8)
+    right = make_measurement("right", "right", reps=(rep(1, 30.0),))
+    mirrored_points = {
+        name: (399.0 - float(points[0, 0]), float(points[0, 1]))
+        for name, points in right.frames.leg_px.items()
+    }
+    left = make_measurement("left", "left", reps=(rep(1, 30.0),), points=mirrored_points)
+    pair = al.side_by_side(al.PairSide(image[:, ::-1], left), al.PairSide(image, right))
+    width = (pair.shape[1] - 16) // 2
+    left_panel, right_panel = pair[:, :width], pair[:, width + 16 :]
+    assert left_panel.shape == right_panel.shape
+    # Apart from the label box in the top-left corner, the two panels are the same picture.
+    box = slice(0, 140)
+    assert np.array_equal(left_panel[box.stop :], right_panel[box.stop :])
+
+
+def test_side_by_side_shows_both_sides_at_the_same_scale() -> None:
+    small = np.full((320, 400, 3), 60, dtype=np.uint8)
+    big = cv2.resize(small, (800, 640))
+    scale_points = {
+        "knee": (250.0, 200.0),
+        "ankle": (200.0, 290.0),
+        "heel": (180.0, 300.0),
+        "toe": (260.0, 305.0),
+    }
+    near = make_measurement("left", points=scale_points, shin_px=100.0, px_per_cm=2.5)
+    far_points = {k: (2 * x, 2 * y) for k, (x, y) in scale_points.items()}
+    far = make_measurement("right", points=far_points, shin_px=200.0, px_per_cm=5.0)
+    pair = al.side_by_side(al.PairSide(small, near), al.PairSide(big, far))
+    width = (pair.shape[1] - 16) // 2
+    assert abs(pair[:, :width].shape[1] - pair[:, width + 16 :].shape[1]) <= 2
+
+
+# ---------------------------------------------------------------- history
+
+
+def record(day: int, angle: float, side: str = "left", cm: float | None = None) -> MeasurementRecord:
+    return MeasurementRecord(
+        person="Ann",
+        measured_at=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day),
+        side=side,  # type: ignore[arg-type]
+        shin_angle_deg=angle,
+        knee_over_toe_cm=cm,
+        knee_over_toe_uncertainty_cm=None,
+        toe_to_wall_cm=None,
+        knee_reached_wall=None,
+        knee_over_toe_foot_ratio=None,
+        scale_source="none (angle only)",
+        reps_valid=2,
+        id=day + 1,
+    )
+
+
+def test_record_from_analysis() -> None:
+    m = make_measurement(reps=(rep(1, 38.0, cm=11.0),), px_per_cm=3.0)
+    now = datetime(2025, 5, 1, tzinfo=UTC)
+    made = al.record_from_analysis(analysis_of(m, "a.mov", foot=26.0), " Ann ", now, "after warm-up")
+    assert (made.person, made.side, made.shin_angle_deg, made.knee_over_toe_cm) == ("Ann", "left", 38.0, 11.0)
+    assert (made.scale_source, made.reps_valid, made.notes, made.clip_name) == (
+        "foot length 26 cm (entered), scale ± 2%",
+        1,
+        "after warm-up",
+        "a.mov",
+    )
+    assert made.video_path is None
+    with pytest.raises(InputError, match="name"):
+        al.record_from_analysis(analysis_of(m), "  ", now)
+    with pytest.raises(InputError, match="no result"):
+        al.record_from_analysis(analysis_of(dataclasses.replace(m, peak=None)), "Ann", now)
+
+
+def test_keep_video_copy(tmp_path: Path) -> None:
+    path = al.keep_video_copy(
+        b"video", tmp_path / "videos", "my clip?.MOV", datetime(2025, 5, 1, 8, tzinfo=UTC)
+    )
+    assert path.read_bytes() == b"video"
+    assert path.name == "20250501T080000_my_clip_.mov"
+
+
+def test_history_and_trend_rows() -> None:
+    records = [record(0, 30.0), record(30, 33.0), record(60, 36.0), record(10, 40.0, side="right")]
+    rows = al.history_rows(records)
+    assert [r["id"] for r in rows] == [61, 31, 11, 1]  # newest first
+    left = trend(records, "left")
+    points = al.trend_rows(left)
+    assert [p["change_deg"] for p in points] == [0.0, 3.0, 6.0]
+    assert [p["real_change"] for p in points] == [False, False, True]  # 6 deg > MDC 4.7 deg
+    band = al.mdc_band(left)
+    assert band == al.Band(30.0, 30.0 - MDC_DEG, 30.0 + MDC_DEG)
+    assert al.mdc_band(left, "cm") is None
+    assert "real change" in al.mdc_words(left)
+    assert "One measurement" in al.mdc_words(trend(records, "right"))
+    assert "not a detectable change" in al.mdc_words(trend(records[:2], "left"))
+
+
+# ---------------------------------------------------------------- live camera
+
+
+class FakeEstimator:
+    """Stands in for PoseEstimator: every frame shows the same person, left leg in front, facing right."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.closed = False
+
+    def process(self, rgb: Image, frame_index: int = 0, time_s: float = 0.0) -> FramePose:
+        self.frames += 1
+        xy = np.full((N_LANDMARKS, 2), np.nan)
+        vis = np.zeros(N_LANDMARKS)
+        for side, dx in (("left", 0.0), ("right", -120.0)):
+            marks = LegLandmarks.of(side)  # type: ignore[arg-type]
+            for name, point in {
+                "hip": (300, 100),
+                "knee": (330, 250),
+                "ankle": (300, 400),
+                "heel": (280, 420),
+                "toe": (380, 425),
+            }.items():
+                xy[int(getattr(marks, name))] = (point[0] + dx, point[1])
+                vis[int(getattr(marks, name))] = 0.99
+        return FramePose(frame_index, time_s, xy, vis, np.full((N_LANDMARKS, 3), np.nan))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_live_leg_finds_the_front_leg_and_its_angle() -> None:
+    pose = FakeEstimator().process(np.zeros((480, 640, 3), dtype=np.uint8))
+    leg = al.live_leg(pose, 640, 480)
+    assert leg.side == "left"
+    assert leg.shin_angle_deg == pytest.approx(np.degrees(np.arctan2(30, 150)))
+    assert leg.hints == ()
+    assert al.live_leg(pose, 640, 410).hints == ("Keep the whole front foot and knee in the picture",)
+    nobody = FramePose.missing(0, 0.0)
+    assert al.live_leg(nobody, 640, 480).hints == ("Step into view: whole body side-on to the camera",)
+
+
+def test_live_recorder_draws_and_records_at_a_constant_rate(tmp_path: Path) -> None:
+    estimator = FakeEstimator()
+    recorder = al.LiveRecorder(estimator_factory=lambda: estimator)  # type: ignore[arg-type, return-value]
+    frame = np.full((480, 640, 3), 120, dtype=np.uint8)
+    times = np.concatenate([np.arange(0.0, 2.0, 1 / 30), np.arange(2.0, 4.0, 1 / 8)])  # 30 fps, then 8 fps
+    for t in times:
+        drawn = recorder.process(frame, float(t))
+        assert drawn.shape == frame.shape
+        assert not np.array_equal(drawn, frame)
+    status = recorder.status.get_nowait()
+    assert status.frames_recorded == len(times)
+    assert status.shin_angle_deg == pytest.approx(11.3, abs=0.1)
+    path = recorder.finish()
+    assert path is not None
+    assert recorder.finished.get_nowait() == path
+    with VideoReader(path) as reader:
+        assert reader.info.fps == pytest.approx(al.LIVE_RECORD_FPS, rel=0.01)
+        frames = list(reader.frames())
+    # 3.875 s at 15 fps: the file's time line is the wall clock's, whatever rate frames came at.
+    assert len(frames) == int(times[-1] * al.LIVE_RECORD_FPS) + 1
+    assert frames[0].image.mean() == pytest.approx(120, abs=3)  # raw frames are recorded, not the drawing
+    assert not recorder.recording
+    al.discard_recording(path)
+    assert not path.parent.exists()
+    recorder.close()
+    assert estimator.closed
+
+
+def test_live_recorder_ignores_a_stray_frame_after_stop() -> None:
+    recorder = al.LiveRecorder(estimator_factory=FakeEstimator)  # type: ignore[arg-type]
+    recorder.process(np.zeros((240, 320, 3), dtype=np.uint8), 0.0)
+    assert recorder.recording
+    assert recorder.finish() is None
+    assert recorder.finished.get_nowait() is None
+    assert not recorder.recording
+
+
+def test_sample_clips_are_found() -> None:
+    found = al.sample_clips(ROOT)
+    assert [clip.side for clip in found] == [c.side for c in found if c.path.is_file()]
+    assert al.sample_clips(Path("/nonexistent")) == []
+
+
+# ---------------------------------------------------------------- report
+
+
+def report_input(with_trend: bool = True) -> ReportInput:
+    left = make_measurement("left", reps=(rep(1, 41.0, cm=12.5),), px_per_cm=3.0)
+    right = make_measurement(
+        "right", reps=(rep(1, 33.0, cm=9.0), rep(2, 37.0, valid=False, t0=1.0)), px_per_cm=3.0
+    )
+    sides = {"left": analysis_of(left, "l.mp4", 26.0), "right": analysis_of(right, "r.mp4", 26.0)}
+    drill_plan = plan(SideResult(41.0, 12.5), SideResult(33.0, 9.0), "calf_pull")
+    records = [record(0, 30.0), record(30, 33.0), record(60, 41.0)]
+    return ReportInput(
+        person="Ann <script>alert(1)</script>",
+        created_at=datetime(2025, 5, 1, 9, 30),
+        sides=sides,  # type: ignore[arg-type]
+        plan=drill_plan,
+        limit_feel="calf_pull",
+        trends={"left": trend(records, "left")} if with_trend else None,
+    )
+
+
+def test_report_is_one_self_contained_page_with_everything() -> None:
+    data = report_input()
+    page = build_report(data)
+    assert page.startswith("<!DOCTYPE html>")
+    # Both peak frames embedded as PNG.
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 2
+    assert base64.b64decode(images[0]).startswith(b"\x89PNG")
+    # Figures, asymmetry, trend, plan, disclaimer once.
+    assert "41.0°" in page
+    assert "+12.5 cm" in page
+    assert "33.0°" in page
+    assert "foot length 26 cm (entered), scale ± 2%" in page
+    assert "Rep 2 not counted: heel lifted by about 2.0 cm" in page
+    assert "The left" not in page
+    assert "right ankle is stiffer" in page
+    assert "<svg" in page
+    assert "Trend" in page
+    assert data.plan is not None
+    for item in data.plan.items:
+        assert item.drill.name.replace("&", "&amp;") in page or item.drill.name in page
+    assert page.count(DISCLAIMER) == 1
+    # Escaped, offline, printable.
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert not re.search(r'(src|href)="https?:', page)
+    assert "@page" in page
+
+
+def test_report_with_one_side_and_no_trend() -> None:
+    data = dataclasses.replace(report_input(with_trend=False), sides={"left": report_input().sides["left"]})
+    page = build_report(data)
+    assert "Left vs right" not in page
+    assert "Trend" not in page
+    assert len(re.findall(r"data:image/png;base64,", page)) == 1
+    with pytest.raises(ValueError, match="at least one"):
+        build_report(dataclasses.replace(data, sides={}))
+
+
+def test_trend_svg_marks_real_changes() -> None:
+    svg = trend_svg(trend([record(0, 30.0), record(30, 40.0)], "left"))
+    assert svg.count("<circle") == 2
+    assert "#a40000" in svg  # the second point is beyond the MDC
+
+
+# ---------------------------------------------------------------- real clips (MediaPipe)
+
+
+def no_person_clip(path: Path, seconds: float = 3.0) -> Path:
+    """A clip of a grey wall with some noise: nobody in it."""
+    rng = np.random.default_rng(0)
+    with AnnotatedVideoWriter(path, 15.0, 320, 240) as writer:
+        for _ in range(int(seconds * 15)):
+            writer.write(np.clip(rng.normal(128, 10, (240, 320, 3)), 0, 255).astype(np.uint8))
+    return path
+
+
+def dorsiflex_temp_dirs() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("dorsiflex-*")}
+
+
+@pytest.mark.slow
+def test_analyse_clip_measures_renders_and_cleans_up() -> None:
+    before = dorsiflex_temp_dirs()
+    progress: list[float] = []
+    settings = al.Settings(side="left", foot_length_cm=26.0)
+    analysis = al.analyse_clip(SAMPLE_LEFT.read_bytes(), "lunge.mp4", settings, progress.append)
+    assert dorsiflex_temp_dirs() == before
+    m = analysis.measurement
+    assert m.side == "left"
+    assert m.peak is not None
+    assert analysis.digest == al.digest(SAMPLE_LEFT.read_bytes())
+    assert progress[-1] == 1.0
+    assert progress == sorted(progress)
+    peak = al.decode_png(analysis.peak_png)
+    raw = al.decode_png(analysis.peak_raw_png)
+    assert raw.shape[:2] == (m.video.height, m.video.width)
+    assert peak.shape[1] <= 1280
+    assert not np.array_equal(cv2.resize(raw, peak.shape[1::-1]), peak)
+    assert analysis.annotated_mp4[4:8] == b"ftyp"
+    assert analysis.frames_csv.startswith(b"frame,time_s,")
+    assert al.headline(m, 26.0).knee_over_toe_cm is not None
+
+
+@pytest.mark.slow
+def test_analyse_clip_with_no_person_raises_a_one_line_error(tmp_path: Path) -> None:
+    before = dorsiflex_temp_dirs()
+    data = no_person_clip(tmp_path / "wall.mp4").read_bytes()
+    with pytest.raises(InputError, match="no person found") as err:
+        al.analyse_clip(data, "wall.mp4", al.Settings())
+    assert "\n" not in str(err.value)
+    assert dorsiflex_temp_dirs() == before
+
+
+@pytest.mark.slow
+def test_setup_check_on_the_first_seconds(tmp_path: Path) -> None:
+    assert al.setup_check(SAMPLE_LEFT) == []
+    issues = al.setup_check(no_person_clip(tmp_path / "wall.mp4"))
+    assert len(issues) == 1
+    assert issues[0].startswith("no person found")

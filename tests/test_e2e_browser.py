@@ -1,0 +1,336 @@
+"""End to end in a real browser: ``streamlit run app.py`` driven by Playwright with the system Chromium.
+
+1. Upload a lunge clip, wait for the result, check the figures shown are the engine's for the same clip,
+   save it and find it in the history.
+2. The live camera page with Chromium's fake camera playing a lunge clip (made into a .y4m with ffmpeg):
+   START, rock, STOP, and a measurement comes out.
+
+Screenshots of each page go to ``out/screenshots/``. Needs /usr/bin/chromium (apt: chromium) and the
+``playwright`` package; ``playwright install`` is not used (no browser download).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+
+from vision import MeasureOptions, app_logic, measure
+from vision.app_logic import format_cm
+from vision.drills import plan
+from vision.report import ReportInput, build_report
+from vision.storage import MeasurementRecord, trend
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SYNTHETIC = ROOT.parent / "shared" / "data" / "synthetic"
+SCREENSHOTS = ROOT / "out" / "screenshots"
+SAMPLE_LEFT = ROOT / "sample_videos" / "lunge_left_aruco.mp4"
+SAMPLE_RIGHT = ROOT / "sample_videos" / "lunge_right_heel_lift.mp4"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+RESULT_TIMEOUT_MS = 240_000
+# Streamlit scrolls its main area inside the page, so a full-page screenshot is only as tall as the viewport.
+VIEWPORT = {"width": 1400, "height": 2600}
+
+if not CHROMIUM.is_file():
+    pytest.skip("browser test needs /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="browser test needs the playwright package (pip install playwright)"
+)
+
+
+def lunge_clip() -> tuple[Path, str]:
+    """A lunge clip and its front leg: a synthetic DEV clip when ../shared is there, else a sample clip."""
+    dev = SYNTHETIC / "dev01.mp4"
+    if dev.is_file():
+        truth = json.loads((SYNTHETIC / "dev01_gt.json").read_text())
+        return dev, str(truth["front_leg"])
+    return SAMPLE_LEFT, "left"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode}")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer,
+        ):
+            if answer.status == 200:
+                return
+        time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not answer on {url} within {timeout_s:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served on a free localhost port with its own empty history file."""
+    home = tmp_path_factory.mktemp("e2e")
+    port = free_port()
+    env = {**os.environ, "DORSIFLEX_DB": str(home / "history.sqlite3"), "HOME": str(home)}
+    log = (home / "streamlit.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "localhost",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://localhost:{port}"
+    try:
+        wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+def launch(playwright: object, extra_args: list[str] | None = None) -> object:
+    return playwright.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *(extra_args or [])]
+    )
+
+
+def shot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def open_page(page: object, sidebar_label: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_text(sidebar_label, exact=True).click()  # type: ignore[attr-defined]
+
+
+def metric_value(page: object, label: str, index: int = 0) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has_text=label).nth(index)  # type: ignore[attr-defined]
+    return str(metric.get_by_test_id("stMetricValue").inner_text()).strip()
+
+
+def test_upload_measure_save_and_history(app_url: str, playwright: object) -> None:
+    clip, front_leg = lunge_clip()
+    expected = measure(clip, MeasureOptions(side=front_leg)).to_dict()  # what the CLI's JSON holds
+    browser = launch(playwright)
+    try:
+        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+        page.goto(app_url)
+        page.get_by_role("button", name="Try the sample clips").wait_for(timeout=60_000)
+        shot(page, "01_start")
+        uploader = page.get_by_test_id("stFileUploader").filter(
+            has_text=f"{front_leg.capitalize()} ankle clip"
+        )
+        uploader.locator("input[type=file]").set_input_files(str(clip))
+        page.get_by_test_id("stMetric").filter(has_text="Shin angle").first.wait_for(
+            timeout=RESULT_TIMEOUT_MS
+        )
+        shown_angle = metric_value(page, "Shin angle")
+        assert shown_angle == f"{expected['peak']['shin_angle_deg']:.1f}°"
+        valid = sum(rep["valid"] for rep in expected["reps"])
+        assert metric_value(page, "Reps counted") == f"{valid} of {len(expected['reps'])}"
+        peak = expected["peak"]
+        if peak["knee_over_toe_cm"] is not None:  # a marker or sheet in the clip gives centimetres
+            assert metric_value(page, "Knee over toe") == format_cm(
+                peak["knee_over_toe_cm"], peak["knee_over_toe_uncertainty_cm"]
+            )
+        assert page.get_by_text(f"{front_leg.capitalize()} ankle — {clip.name}").count() == 1
+        image = page.get_by_test_id("stImage").locator("img").first
+        image.wait_for(timeout=60_000)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+        shot(page, "02_result")
+
+        page.get_by_test_id("stFormSubmitButton").filter(has_text="Save to history").first.click()
+        page.get_by_text("Saved to the history of Me").first.wait_for(timeout=60_000)
+
+        open_page(page, "History")
+        page.get_by_role("heading", name="History").wait_for(timeout=60_000)
+        page.get_by_text("Edit or delete an entry").wait_for(timeout=60_000)
+        angle_field = page.get_by_test_id("stForm").get_by_label("Shin angle (°)", exact=True)
+        assert angle_field.input_value() == f"{expected['peak']['shin_angle_deg']:.2f}"
+        assert page.get_by_text("One measurement so far").count() == 1
+        page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=60_000)
+        shot(page, "03_history")
+
+        open_page(page, "Measure")
+        page.get_by_role("button", name="Try the sample clips").click()
+        page.get_by_text("Right ankle — lunge_right_heel_lift.mp4").wait_for(timeout=RESULT_TIMEOUT_MS)
+        assert page.get_by_test_id("stMetric").filter(has_text="Shin angle").count() == 2
+        for label, name in (
+            ("Left vs right", "04_compare"),
+            ("Drills", "05_drills"),
+            ("Report", "06_report"),
+        ):
+            open_page(page, label)
+            page.get_by_role("heading", name=label).wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            shot(page, name)
+        assert page.get_by_text("Download the report (HTML)").count() == 1
+    finally:
+        browser.close()  # type: ignore[attr-defined]
+
+
+def fake_camera_clip(directory: Path, clip: Path, seconds: float = 8.0) -> Path:
+    """The clip as a 640x360 .y4m for Chromium's fake camera (Chromium loops it)."""
+    target = directory / "camera.y4m"
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-stream_loop",
+            "2",
+            "-i",
+            str(clip),
+            "-t",
+            f"{seconds}",
+            "-vf",
+            "scale=640:360,fps=30",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "yuv4mpegpipe",
+            str(target),
+        ],
+        check=True,
+        timeout=120,
+    )
+    return target
+
+
+def webrtc_frame(page: object) -> object:
+    """The frame of the streamlit-webrtc component (its START/STOP buttons live in that iframe)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for frame in page.frames:  # type: ignore[attr-defined]
+            if frame.get_by_role("button", name="START").count():
+                return frame
+        time.sleep(0.5)
+    raise AssertionError("the live camera component (START button) did not appear")
+
+
+def test_live_camera_records_and_measures(app_url: str, playwright: object, tmp_path: Path) -> None:
+    clip, _ = lunge_clip()
+    camera = fake_camera_clip(tmp_path, clip)
+    browser = launch(
+        playwright,
+        [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera}",
+        ],
+    )
+    try:
+        context = browser.new_context(viewport=VIEWPORT)  # type: ignore[attr-defined]
+        context.grant_permissions(["camera"], origin=app_url)
+        page = context.new_page()
+        page.goto(app_url)
+        page.get_by_role("button", name="Try the sample clips").wait_for(timeout=60_000)
+        open_page(page, "Live camera")
+        component = webrtc_frame(page)
+        component.get_by_role("button", name="START").click()  # type: ignore[attr-defined]
+        component.get_by_role("button", name="STOP").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+        page.get_by_text(re.compile(r"Recording \d+ s")).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(7_000)  # two rocks of the clip, and more
+        shot(page, "07_live")
+        component.get_by_role("button", name="STOP").click()  # type: ignore[attr-defined]
+        page.get_by_test_id("stMetric").filter(has_text="Shin angle").first.wait_for(
+            timeout=RESULT_TIMEOUT_MS
+        )
+        shown = metric_value(page, "Shin angle")
+        assert re.fullmatch(r"\d+\.\d°", shown), shown
+        assert page.get_by_text(re.compile(r"ankle — webcam_\d{8}_\d{6}\.mp4")).count() == 1
+        shot(page, "08_live_result")
+    finally:
+        browser.close()  # type: ignore[attr-defined]
+
+
+def test_report_prints_on_one_page(playwright: object, tmp_path: Path) -> None:
+    """Both sides, their warnings, a trend per side and the longest drill plan fit on one A4 page."""
+    sides = {
+        side: app_logic.analyse_clip(clip.read_bytes(), clip.name, app_logic.Settings(side=side))
+        for side, clip in (("left", SAMPLE_LEFT), ("right", SAMPLE_RIGHT))
+    }
+    left, right = (app_logic.side_result(sides[side].measurement) for side in ("left", "right"))
+    records = [
+        MeasurementRecord(
+            "Ann", datetime(2025, month, 1, tzinfo=UTC), side, angle, None, None, None, None, None, "none", 2
+        )
+        for month, side, angle in (
+            (1, "left", 18.0),
+            (2, "left", 21.0),
+            (3, "left", 25.0),
+            (1, "right", 12.0),
+        )
+    ]
+    page_html = build_report(
+        ReportInput(
+            person="Ann",
+            created_at=datetime(2025, 3, 1, 9, 0),
+            sides=sides,  # type: ignore[arg-type]
+            plan=plan(left, right, "front_pinch"),  # the longest plan: limited ankles with a front pinch
+            limit_feel="front_pinch",
+            trends={side: trend(records, side) for side in ("left", "right")},  # type: ignore[arg-type]
+        )
+    )
+    browser = launch(playwright)
+    try:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.set_content(page_html)
+        pdf = tmp_path / "report.pdf"
+        page.pdf(path=str(pdf), format="A4")
+        page.set_viewport_size({"width": 1000, "height": 1400})
+        shot(page, "09_report_print")
+    finally:
+        browser.close()  # type: ignore[attr-defined]
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 1
