@@ -131,6 +131,7 @@ def make_measurement(
         camera_roll_deg=0.0,
         camera_roll_applied=False,
         camera_roll_source="none",
+        up_unit=(0.0, -1.0),
         foot_length_px=80.0,
         shin_length_px=shin_px,
         knee_over_toe_points="landmarks",

@@ -87,6 +87,7 @@ def measurement(with_peak: bool = True) -> Measurement:
         camera_roll_deg=float("nan"),
         camera_roll_applied=False,
         camera_roll_source="none",
+        up_unit=(0.0, -1.0),
         foot_length_px=np.float64(180.33333333),
         shin_length_px=300.0,
         knee_over_toe_points="landmarks",

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from vision import geometry
 from vision.annotate import AnnotatedVideoWriter, draw_leg, write_png
 from vision.errors import InputError
 from vision.results import Measurement, RepResult
@@ -70,12 +69,8 @@ def interpolate_frames(
 
 
 def up_unit(measurement: Measurement) -> tuple[float, float]:
-    """Image direction of the reference vertical: the floor normal when the camera roll was corrected."""
-    if measurement.camera_roll_applied:
-        up = geometry.up_from_floor_angle(measurement.camera_roll_deg)
-    else:
-        up = geometry.LEVEL_UP
-    return float(up[0]), float(up[1])
+    """Image direction of the vertical the shin was measured against (at the ankle)."""
+    return measurement.up_unit
 
 
 def best_rep(measurement: Measurement) -> RepResult | None:

@@ -201,6 +201,7 @@ def analyse(
         camera_roll_deg=roll.roll_deg if roll.reliable else 0.0,
         camera_roll_applied=roll.reliable,
         camera_roll_source=roll.source if roll.reliable else "none",
+        up_unit=(float(up[0]), float(up[1])),
         foot_length_px=foot_px,
         shin_length_px=shin_px,
         knee_over_toe_points="silhouette" if silhouette else "landmarks",

@@ -155,6 +155,7 @@ class Measurement:
     camera_roll_deg: float
     camera_roll_applied: bool
     camera_roll_source: str  # which scene edges gave the vertical
+    up_unit: tuple[float, float]  # the vertical the shin was measured against, at the ankle (image x, y)
     foot_length_px: float
     shin_length_px: float
     knee_over_toe_points: str  # "silhouette" (front of knee to toe tip) or "landmarks" (knee joint to toe)
@@ -175,6 +176,7 @@ class Measurement:
             "camera_roll_deg": self.camera_roll_deg,
             "camera_roll_applied": self.camera_roll_applied,
             "camera_roll_source": self.camera_roll_source,
+            "up_unit": list(self.up_unit),
             "foot_length_px": self.foot_length_px,
             "shin_length_px": self.shin_length_px,
             "knee_over_toe_points": self.knee_over_toe_points,
