@@ -25,12 +25,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision import export, geometry, quality
+from vision import export, geometry, pipeline, quality
 from vision.annotate import AnnotatedVideoWriter, draw_leg
 from vision.calibration import Paper
 from vision.errors import InputError
-from vision.landmarks import FramePose, LegLandmarks, PoseEstimator, PoseTrack, Side
-from vision.legs import choose_leg, leg_points
+from vision.landmarks import FramePose, LegLandmarks, PoseEstimator, Side
 from vision.norms import (
     ASYMMETRY_CM,
     ASYMMETRY_DEG,
@@ -682,41 +681,10 @@ MDC_REFERENCE = POWDEN_2015
 def setup_check(path: str | os.PathLike[str], seconds: float = SETUP_CHECK_S) -> list[str]:
     """What to fix in the filming set-up, judged from the first ``seconds`` of a clip ([] when it looks fine).
 
-    Runs the engine's own checks (person found, front foot and knee in frame, size, light, camera side-on) on
-    the start of the clip, so a bad set-up is caught before the whole clip is measured or filmed again.
+    The leg choice is not in doubt at this stage of the app (the person picks the side), so that warning is
+    dropped.
     """
-    poses: list[FramePose] = []
-    brightness: list[float] = []
-    with VideoReader(path) as reader:
-        info = reader.info
-        stride = max(1, round(info.fps / _SETUP_CHECK_FPS))
-        with PoseEstimator(tracking=True) as estimator:
-            for frame in reader.frames(stride=stride, end_s=seconds):
-                rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-                poses.append(estimator.process(np.asarray(rgb, dtype=np.uint8), frame.index, frame.time_s))
-                brightness.append(float(frame.image[::8, ::8].mean()))
-    if not poses:
-        return ["no frame could be decoded: re-export the clip as mp4 (H.264)"]
-    track = PoseTrack.from_frames(poses, info.width_px, info.height_px)
-    light = float(np.median(brightness))
-    try:
-        quality.check_person(track, light)
-        choice = choose_leg(track)
-        leg = leg_points(track, choice)
-        quality.check_leg_in_frame(leg, track.width_px, track.height_px)
-    except InputError as err:
-        return [str(err)]
-    foot_px = _median_length(leg.heel, leg.toe)
-    shin_px = _median_length(leg.knee, leg.ankle)
-    warnings = quality.scene_warnings(track, leg, light, foot_px, shin_px, choice)
-    # The leg choice is not in doubt at this stage of the app (the person picks the side), so drop that one.
-    return [w for w in warnings if "--side" not in w]
-
-
-def _median_length(a: FloatArray, b: FloatArray) -> float:
-    lengths = geometry.segment_length_px(a, b)
-    finite = lengths[np.isfinite(lengths)]
-    return float(np.median(finite)) if len(finite) else float("nan")
+    return [w for w in pipeline.check_setup(Path(path), seconds) if "--side" not in w]
 
 
 # --- Live camera --------------------------------------------------------------------------------------------

@@ -100,8 +100,38 @@ def measure(
         raise
 
 
+def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions | None = None) -> list[str]:
+    """What to fix in the filming set-up, judged from the first ``seconds`` of a clip ([] when it looks fine).
+
+    The same checks as :func:`measure` (person, light, front foot and knee in frame, size, side-on), on the
+    start of the clip only, so a bad set-up is caught before a whole test is filmed.
+    """
+    options = options or MeasureOptions()
+    with VideoReader(path) as reader:
+        stride = analysis_stride(reader.info.fps, options.analysis_fps)
+        track, _, brightness = _run_pose(reader, stride, 0, None, end_s=seconds)
+    try:
+        quality.check_person(track, brightness)
+        choice = choose_leg(track, options.side)
+        leg = leg_points(track, choice)
+        quality.check_leg_in_frame(leg, track.width_px, track.height_px)
+        params = options.cleaning
+        shin_vis = np.minimum(leg.visibility["knee"], leg.visibility["ankle"])
+        foot_vis = np.minimum(leg.visibility["heel"], leg.visibility["toe"])
+        shin_px = _typical(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
+        foot_px = _typical(geometry.segment_length_px(leg.heel, leg.toe), foot_vis, params)
+        quality.check_side_on(track, shin_px)
+    except InputError as err:
+        return [str(err)]
+    return quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice)
+
+
 def _run_pose(
-    reader: VideoReader, stride: int, n_samples: int, progress: ProgressCallback | None
+    reader: VideoReader,
+    stride: int,
+    n_samples: int,
+    progress: ProgressCallback | None,
+    end_s: float | None = None,
 ) -> tuple[PoseTrack, list[tuple[npt.NDArray[np.uint8], FramePose]], float]:
     """One streaming pass: landmarks of every analysed frame, a few frames kept for the camera roll."""
     info = reader.info
@@ -111,7 +141,7 @@ def _run_pose(
     samples: list[tuple[npt.NDArray[np.uint8], FramePose]] = []
     brightness: list[float] = []
     with PoseEstimator(tracking=True) as estimator:
-        for frame in reader.frames(stride=stride):
+        for frame in reader.frames(stride=stride, end_s=end_s):
             pose = estimator.process_bgr(frame.image, frame.index, frame.time_s)
             poses.append(pose)
             brightness.append(float(frame.image[::8, ::8].mean()))
