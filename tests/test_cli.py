@@ -488,3 +488,12 @@ def test_interpolation_of_an_empty_track_is_nan() -> None:
     got = interpolate_frames(np.array([], dtype=np.int64), np.zeros((0, 2)), [0, 1])
     assert got.shape == (2, 2)
     assert np.isnan(got).all()
+
+
+@pytest.mark.slow
+def test_wrong_marker_size_falls_back_with_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    """A marker said to be twice its printed size would make the foot ~50 cm: the scale must not be used."""
+    assert cli.main(["measure", str(SAMPLE), "--json", "--marker-size-cm", "20"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["scale"]["source"] != "aruco"
+    assert any("marker" in warning.lower() for warning in data["warnings"])

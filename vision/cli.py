@@ -77,6 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
         "in cm when no printed marker or A4/Letter sheet lies on the floor (and checks it when one does)",
     )
     m.add_argument(
+        "--marker-size-cm",
+        type=_positive_float,
+        default=10.0,
+        metavar="CM",
+        help="printed side of the ArUco marker's black square lying on the floor, in cm "
+        "(default: %(default)g; `dorsiflex marker` prints one)",
+    )
+    m.add_argument(
+        "--paper",
+        choices=("a4", "letter"),
+        help="size of the white sheet lying on the floor as a scale (a side view cannot tell A4 from "
+        "US Letter; default: A4, with a warning)",
+    )
+    m.add_argument(
         "--json", action="store_true", help="print one JSON object (the full result) instead of a summary"
     )
     m.add_argument(
@@ -148,7 +162,11 @@ def _measure_command(args: argparse.Namespace) -> int:
     if args.annotate is not None and args.annotate.suffix.lower() != ".mp4":
         raise InputError(f"--annotate writes an MP4 video: name the file *.mp4, not {args.annotate.name}")
     options = MeasureOptions(
-        side=args.side, foot_length_cm=args.foot_length_cm, analysis_fps=args.analysis_fps
+        side=args.side,
+        foot_length_cm=args.foot_length_cm,
+        marker_size_cm=args.marker_size_cm,
+        paper=args.paper,
+        analysis_fps=args.analysis_fps,
     )
     with _Progress("measuring") as progress:
         measurement = measure(clip, options, progress=progress.update)
