@@ -322,10 +322,12 @@ class PoseEstimator:
 
 
 def shrink(image: npt.NDArray[np.uint8], max_side_px: int) -> npt.NDArray[np.uint8]:
-    """``image`` with its long side at most ``max_side_px`` (area-averaged), or itself."""
+    """``image`` with its long side at most ``max_side_px``, or itself."""
     height, width = image.shape[:2]
     factor = max_side_px / max(height, width)
     if factor >= 1.0:
         return image
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    # Bilinear, not area-averaged: 1 ms instead of 8 ms for 1080p, and the landmark model resamples the
+    # person to a 256 px crop anyway.
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_LINEAR), dtype=np.uint8)
