@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +18,15 @@ from vision.camera import RollEstimate, estimate_roll
 from vision.errors import InputError
 from vision.landmarks import FramePose, PoseEstimator, PoseTrack, Side
 from vision.legs import LegChoice, LegPoints, choose_leg, leg_points
-from vision.results import FrameSeries, Measurement, PeakResult, RepResult, ScaleResult, VideoMeta
+from vision.results import FrameSeries, Measurement, PeakResult, RepResult, ScaleResult, VideoMeta, WallResult
 from vision.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
 from vision.video import VideoInfo, VideoReader
+from vision.wall import find_wall, knee_reached_wall
 
 FloatArray = npt.NDArray[np.float64]
 ProgressCallback = Callable[[float], None]
+#: Frames (BGR) decoded between two times, for a second look at the peak.
+FramesBetween = Callable[[float, float], list[npt.NDArray[np.uint8]]]
 
 #: The silhouette points must be found in at least this share of frames to be used.
 MIN_SILHOUETTE_SHARE = 0.5
@@ -29,6 +34,12 @@ MIN_SILHOUETTE_SHARE = 0.5
 TOE_TIP_HEIGHT_CM = 1.5
 #: Placement error of one silhouette point (mask edge, 1-sigma): ~0.3-0.5 cm on the test clips at 2-4 px/cm.
 SILHOUETTE_POINT_SIGMA_PX = 1.5
+#: Frames of the result's hold looked at again to find the wall (their median is analysed).
+WALL_FRAMES = 5
+#: The front of the knee counts as at the wall within this distance: skin and mask edge are that uncertain.
+KNEE_AT_WALL_CM = 1.0
+#: An adult foot (heel to toe) is 23-30 cm: only used to size a 1 cm tolerance when there is no scale.
+TYPICAL_FOOT_CM = 26.0
 
 
 @dataclass(frozen=True)
@@ -89,15 +100,20 @@ def measure(
         stride = analysis_stride(info.fps, options.analysis_fps)
         track, samples, brightness = _run_pose(reader, stride, options.roll_frames, progress)
         warnings = quality.truncation_warnings(reader.ended_early, reader.frames_decoded, info)
-    try:
-        return analyse(track, info, stride, samples, brightness, options, warnings)
-    except InputError as err:
-        if reader.ended_early:
+
+        def frames_between(start_s: float, end_s: float) -> list[npt.NDArray[np.uint8]]:
+            with contextlib.closing(reader.frames(start_s=start_s, end_s=end_s)) as frames:
+                return [frame.image for frame in itertools.islice(frames, WALL_FRAMES)]
+
+        try:
+            return analyse(track, info, stride, samples, brightness, options, warnings, frames_between)
+        except InputError as err:
+            if not reader.ended_early:
+                raise
             raise InputError(
                 f"the file is truncated (it stops at {track.time_s[-1]:.1f} s of {info.duration_s:.1f} s) "
                 f"and the readable part cannot be measured ({err}): copy or export the clip again"
             ) from err
-        raise
 
 
 def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions | None = None) -> list[str]:
@@ -170,8 +186,11 @@ def analyse(
     brightness: float,
     options: MeasureOptions,
     warnings: list[str],
+    frames_between: FramesBetween | None = None,
 ) -> Measurement:
-    """Everything after pose estimation: pure computation on the landmark track."""
+    """Everything after pose estimation: computation on the landmark track, plus a look at a few frames of
+    the result's hold (``frames_between``) for the wall in front of the foot.
+    """
     quality.check_person(track, brightness)
     choice = choose_leg(track, options.side)
     leg = leg_points(track, choice)
@@ -216,7 +235,10 @@ def analyse(
             "no valid rep: every rock lifted the heel or moved the foot; the deepest rock is shown"
         )
     best = max(valid or rep_results, key=lambda rep: rep.shin_angle_deg)
-    peak = _peak(best, valid, shin_px, px_per_cm, scale)
+    wall = None
+    if frames_between is not None and silhouette:
+        wall = _wall(frames_between, best, series, track, choice.facing, up, scale, px_per_cm, foot_px)
+    peak = _peak(best, valid, shin_px, px_per_cm, scale, wall)
     spread = (
         (max(r.shin_angle_deg for r in valid) - min(r.shin_angle_deg for r in valid))
         if len(valid) > 1
@@ -370,8 +392,51 @@ def _px_per_cm_at_toe(scale: FloorScale, toe_tip_px: FloatArray, forward: FloatA
     return scale.px_per_cm_at(toe_tip_px, forward, height_cm=TOE_TIP_HEIGHT_CM)
 
 
+def _wall(
+    frames_between: FramesBetween,
+    rep: RepResult,
+    series: FrameSeries,
+    track: PoseTrack,
+    facing: int,
+    up: FloatArray,
+    scale: FloorScale,
+    px_per_cm: float | None,
+    foot_px: float,
+) -> WallResult | None:
+    """The wall in front of the toe during the rep's hold, or None when there is none."""
+    images = frames_between(rep.hold_start_time_s, rep.hold_end_time_s)
+    hold = (series.time_s >= rep.hold_start_time_s) & (series.time_s <= rep.hold_end_time_s)
+    toe_tip = np.nanmedian(series.leg_px["toe_tip"][hold], axis=0)
+    knee_front = np.nanmedian(series.leg_px["knee_front"][hold], axis=0)
+    nearest = int(np.argmin(np.abs(track.time_s - rep.peak_time_s)))
+    box = quality.person_box(track.xy_px[nearest], track.visibility[nearest])
+    usable_scale = scale if px_per_cm is not None else None
+    found = find_wall(images, toe_tip, knee_front, facing, up, [box] * len(images), usable_scale)
+    if found is None:
+        return None
+    toe_to_wall_cm = found.toe_to_wall_cm(usable_scale)
+    uncertainty_cm = None
+    if toe_to_wall_cm is not None and px_per_cm is not None:
+        uncertainty_cm = combined_uncertainty_cm(toe_to_wall_cm, scale.relative_uncertainty, px_per_cm, [])
+    px_per_cm_guess = px_per_cm or foot_px / TYPICAL_FOOT_CM
+    tolerance_px = KNEE_AT_WALL_CM * px_per_cm_guess
+    return WallResult(
+        toe_to_wall_px=found.distance_px,
+        toe_to_wall_cm=toe_to_wall_cm,
+        toe_to_wall_uncertainty_cm=uncertainty_cm,
+        knee_reached_wall=knee_reached_wall(knee_front, found, tolerance_px),
+        evidence=found.evidence,
+        confidence=found.confidence,
+    )
+
+
 def _peak(
-    best: RepResult, valid: list[RepResult], shin_px: float, px_per_cm: float | None, scale: FloorScale
+    best: RepResult,
+    valid: list[RepResult],
+    shin_px: float,
+    px_per_cm: float | None,
+    scale: FloorScale,
+    wall: WallResult | None = None,
 ) -> PeakResult:
     """The test's result from its deepest (valid) rep, with centimetres and their uncertainty."""
     uncertainty_cm = shin_cm = degrees_per_cm = None
@@ -382,7 +447,7 @@ def _peak(
         )
         shin_cm = shin_px / px_per_cm
         degrees_per_cm = float(np.degrees(1.0 / (shin_cm * np.cos(np.radians(best.shin_angle_deg)))))
-    return PeakResult.from_rep(best, uncertainty_cm, shin_cm, degrees_per_cm)
+    return PeakResult.from_rep(best, uncertainty_cm, shin_cm, degrees_per_cm, wall)
 
 
 def combined_uncertainty_cm(

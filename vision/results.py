@@ -73,6 +73,7 @@ class PeakResult:
     shin_length_cm: float | None
     degrees_per_cm: float | None
     heel_down: bool
+    wall: WallResult | None = None
 
     @classmethod
     def from_rep(
@@ -81,6 +82,7 @@ class PeakResult:
         knee_over_toe_uncertainty_cm: float | None = None,
         shin_length_cm: float | None = None,
         degrees_per_cm: float | None = None,
+        wall: WallResult | None = None,
     ) -> PeakResult:
         return cls(
             frame=rep.peak_frame,
@@ -94,7 +96,25 @@ class PeakResult:
             shin_length_cm=shin_length_cm,
             degrees_per_cm=degrees_per_cm,
             heel_down=rep.heel_down,
+            wall=wall,
         )
+
+
+@dataclass(frozen=True)
+class WallResult:
+    """The wall in front of the foot at the result's rep: the knee-to-wall score when the knee touched it.
+
+    ``toe_to_wall_cm`` runs along the floor from the toe tip to the wall (None without a scale) with its
+    1-sigma uncertainty; ``knee_reached_wall`` says whether the front of the knee was at the wall (within
+    about 1 cm) at the deepest point; ``evidence`` names the line the wall was found by.
+    """
+
+    toe_to_wall_px: float
+    toe_to_wall_cm: float | None
+    toe_to_wall_uncertainty_cm: float | None
+    knee_reached_wall: bool
+    evidence: str
+    confidence: float
 
 
 @dataclass(frozen=True)
