@@ -22,7 +22,7 @@ from vision.errors import InputError
 from vision.landmarks import N_LANDMARKS, FramePose, LegLandmarks
 from vision.norms import ASYMMETRY_DEG, BENNELL_1998, HOCH_MCKEON_2011, MDC_DEG, SideResult
 from vision.report import ReportInput, build_report, trend_svg
-from vision.results import FrameSeries, Measurement, PeakResult, RepResult, ScaleResult, VideoMeta
+from vision.results import FrameSeries, Measurement, PeakResult, RepResult, ScaleResult, VideoMeta, WallResult
 from vision.storage import MeasurementRecord, trend
 from vision.video import VideoReader
 
@@ -332,6 +332,22 @@ def test_record_from_analysis() -> None:
         al.record_from_analysis(analysis_of(m), "  ", now)
     with pytest.raises(InputError, match="no result"):
         al.record_from_analysis(analysis_of(dataclasses.replace(m, peak=None)), "Ann", now)
+
+
+@pytest.mark.parametrize("reached", [True, False])
+def test_record_and_headline_carry_the_wall(reached: bool) -> None:
+    m = make_measurement(reps=(rep(1, 38.0, cm=11.0),), px_per_cm=3.0)
+    wall = WallResult(36.0, 12.0, 0.5, reached, "floor/wall junction", 0.9)
+    assert m.peak is not None
+    m = dataclasses.replace(m, peak=dataclasses.replace(m.peak, wall=wall))
+    head = al.headline(m, None)
+    assert (head.toe_to_wall_cm, head.toe_to_wall_uncertainty_cm, head.knee_reached_wall) == (
+        12.0,
+        0.5,
+        reached,
+    )
+    made = al.record_from_analysis(analysis_of(m), "Ann", datetime(2025, 5, 1, tzinfo=UTC))
+    assert (made.toe_to_wall_cm, made.knee_reached_wall) == (12.0, reached)
 
 
 def test_keep_video_copy(tmp_path: Path) -> None:

@@ -209,6 +209,9 @@ class Headline:
     scale_source: str
     valid_reps: int
     total_reps: int
+    toe_to_wall_cm: float | None = None  # where a wall was found in front of the foot
+    toe_to_wall_uncertainty_cm: float | None = None
+    knee_reached_wall: bool | None = None
 
 
 def _optional_float(value: object) -> float | None:
@@ -240,6 +243,7 @@ def scale_source(measurement: Measurement, foot_length_cm: float | None = None) 
 
 def headline(measurement: Measurement, foot_length_cm: float | None) -> Headline:
     peak = measurement.peak
+    wall = peak.wall if peak else None
     cm = peak.knee_over_toe_cm if peak else None
     uncertainty = _optional_float(peak.knee_over_toe_uncertainty_cm) if peak else None
     return Headline(
@@ -251,6 +255,9 @@ def headline(measurement: Measurement, foot_length_cm: float | None) -> Headline
         scale_source=scale_source(measurement, foot_length_cm),
         valid_reps=sum(rep.valid for rep in measurement.reps),
         total_reps=len(measurement.reps),
+        toe_to_wall_cm=_optional_float(wall.toe_to_wall_cm) if wall else None,
+        toe_to_wall_uncertainty_cm=_optional_float(wall.toe_to_wall_uncertainty_cm) if wall else None,
+        knee_reached_wall=wall.knee_reached_wall if wall else None,
     )
 
 
@@ -571,8 +578,8 @@ def record_from_analysis(
         shin_angle_deg=head.shin_angle_deg,
         knee_over_toe_cm=head.knee_over_toe_cm,
         knee_over_toe_uncertainty_cm=head.knee_over_toe_uncertainty_cm,
-        toe_to_wall_cm=None,  # the clip does not show where the wall is
-        knee_reached_wall=None,
+        toe_to_wall_cm=head.toe_to_wall_cm,
+        knee_reached_wall=head.knee_reached_wall,
         knee_over_toe_foot_ratio=head.knee_over_toe_foot_ratio,
         scale_source=head.scale_source,
         reps_valid=head.valid_reps,
