@@ -205,7 +205,10 @@ def _person(camera: Camera, scene: Scene) -> tuple[list[FloatArray], list[FloatA
     """Image polygons of the rear leg (drawn first: further from the camera) and of the front leg and foot."""
     rear_x = -camera.facing * 15.0
     rear = [camera.project([(rear_x, y, z) for y, z in REAR_LEG])]
-    front = [camera.project([(0.0, y, z) for y, z in outline]) for outline in (_front_leg(scene.knee_front_y_cm), FOOT)]
+    front = [
+        camera.project([(0.0, y, z) for y, z in outline])
+        for outline in (_front_leg(scene.knee_front_y_cm), FOOT)
+    ]
     return rear, front
 
 
@@ -375,7 +378,7 @@ def test_knee_reached_wall() -> None:
 
 def test_missing_points_or_frames_give_none() -> None:
     scene = GEOMETRIES["level, wall 8 cm"]
-    image, mask, toe, knee = render(scene)
+    image, _mask, toe, knee = render(scene)
     up = np.array([0.0, -1.0])
     assert find_wall([], toe, knee, 1, up, []) is None
     assert find_wall([image], [math.nan, math.nan], knee, 1, up, [None]) is None
@@ -435,7 +438,7 @@ def _frames(name: str, first: int, count: int) -> list[Image]:
 
 needs_clips = pytest.mark.skipif(
     not (SYNTHETIC / "dev01_gt.json").is_file(),
-    reason=f"synthetic clips {SYNTHETIC.resolve()} not found (they live in ../shared/data beside the repository)",
+    reason=f"synthetic clips {SYNTHETIC.resolve()} not found (they live in ../shared/data beside the repo)",
 )
 
 
@@ -459,9 +462,12 @@ def test_dev_clip_without_the_scale_finds_the_same_wall() -> None:
     truth = _load_truth("dev03")
     frames = _frames("dev03", truth.peak - 3, 6)
     up = np.array([0.0, -1.0])
-    with_scale = find_wall(frames, truth.toe_px, truth.knee_front_px, truth.facing, up, truth.boxes, foot_scale(truth.px_per_cm))
+    with_scale = find_wall(
+        frames, truth.toe_px, truth.knee_front_px, truth.facing, up, truth.boxes, foot_scale(truth.px_per_cm)
+    )
     without = find_wall(frames, truth.toe_px, truth.knee_front_px, truth.facing, up, truth.boxes)
-    assert with_scale is not None and without is not None
+    assert with_scale is not None
+    assert without is not None
     assert without.distance_px == pytest.approx(with_scale.distance_px, abs=1.0)
 
 
