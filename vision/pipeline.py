@@ -21,7 +21,7 @@ from vision.legs import LegChoice, LegPoints, choose_leg, leg_points
 from vision.results import FrameSeries, Measurement, PeakResult, RepResult, ScaleResult, VideoMeta, WallResult
 from vision.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
 from vision.video import VideoInfo, VideoReader
-from vision.wall import find_wall, knee_reached_wall
+from vision.wall import TOE_TIP_HEIGHT_CM, find_wall, knee_reached_wall
 
 FloatArray = npt.NDArray[np.float64]
 ProgressCallback = Callable[[float], None]
@@ -30,8 +30,6 @@ FramesBetween = Callable[[float, float], list[npt.NDArray[np.uint8]]]
 
 #: The silhouette points must be found in at least this share of frames to be used.
 MIN_SILHOUETTE_SHARE = 0.5
-#: Height of the toe tip above the floor (about half a big toe's thickness): where the scale is read.
-TOE_TIP_HEIGHT_CM = 1.5
 #: Placement error of one silhouette point (mask edge, 1-sigma): ~0.3-0.5 cm on the test clips at 2-4 px/cm.
 SILHOUETTE_POINT_SIGMA_PX = 1.5
 #: Frames of the result's hold looked at again to find the wall (their median is analysed).
