@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import importlib.util
 import io
 import json
@@ -30,7 +31,7 @@ import vision.pipeline
 from vision import cli
 from vision.errors import InputError
 from vision.export import interpolate_frames
-from vision.results import Measurement
+from vision.results import Measurement, WallResult
 from vision.video import VideoReader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -238,6 +239,23 @@ def _console(*args: str) -> subprocess.CompletedProcess[bytes]:
     if not CONSOLE_SCRIPT.exists():
         pytest.skip(f"console script {CONSOLE_SCRIPT} not installed: run `pip install -e '.[dev]'`")
     return subprocess.run([str(CONSOLE_SCRIPT), *args], capture_output=True, timeout=300, check=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("toe_to_wall_cm", "reached", "expected"),
+    [
+        (12.0, True, "Toe to wall: 12.0 +- 0.5 cm (the knee reached the wall)"),
+        (None, False, "Toe to wall: 40 px (no scale for cm) (the knee stopped short of the wall)"),
+    ],
+)
+def test_summary_names_the_wall(run: Run, toe_to_wall_cm: float | None, reached: bool, expected: str) -> None:
+    assert run.measurement.peak is not None
+    wall = WallResult(
+        40.0, toe_to_wall_cm, 0.5 if toe_to_wall_cm else None, reached, "floor/wall junction", 0.9
+    )
+    m = dataclasses.replace(run.measurement, peak=dataclasses.replace(run.measurement.peak, wall=wall))
+    assert expected in cli.format_summary(m, SAMPLE)
 
 
 @pytest.mark.slow

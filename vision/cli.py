@@ -258,6 +258,21 @@ def _knee_over_toe_line(m: Measurement) -> str:
     )
 
 
+def _wall_line(m: Measurement) -> str:
+    """Toe to wall (the knee-to-wall score when the knee reached it), or "" when no wall was seen."""
+    wall = m.peak.wall if m.peak else None
+    if wall is None:
+        return ""
+    if wall.toe_to_wall_cm is not None:
+        error = wall.toe_to_wall_uncertainty_cm
+        plus_minus = f" +- {error:.1f}" if error is not None and math.isfinite(error) else ""
+        distance = f"{wall.toe_to_wall_cm:.1f}{plus_minus} cm"
+    else:
+        distance = f"{wall.toe_to_wall_px:.0f} px (no scale for cm)"
+    reached = "the knee reached the wall" if wall.knee_reached_wall else "the knee stopped short of the wall"
+    return f"Toe to wall: {distance} ({reached})\n"
+
+
 def format_summary(m: Measurement, clip: Path) -> str:
     """The short human-readable result printed by ``dorsiflex measure``."""
     v = m.video
@@ -280,6 +295,7 @@ def format_summary(m: Measurement, clip: Path) -> str:
             f"at {peak.time_s:.2f} s, {heel}\n"
         )
         out.append(_knee_over_toe_line(m))
+        out.append(_wall_line(m))
     roll_source = f", from the {m.camera_roll_source}" if m.camera_roll_source else ""
     if m.camera_roll_applied:
         out.append(f"Camera roll: {_signed(m.camera_roll_deg)} deg (corrected{roll_source})\n")
