@@ -36,6 +36,8 @@ SILHOUETTE_POINT_SIGMA_PX = 1.5
 WALL_FRAMES = 5
 #: The front of the knee counts as at the wall within this distance: skin and mask edge are that uncertain.
 KNEE_AT_WALL_CM = 1.0
+#: Below this, a wall line is too doubtful to report (vertical edges seen only on the person score 0.4).
+MIN_WALL_CONFIDENCE = 0.5
 #: An adult foot (heel to toe) is 23-30 cm: only used to size a 1 cm tolerance when there is no scale.
 TYPICAL_FOOT_CM = 26.0
 
@@ -410,7 +412,7 @@ def _wall(
     box = quality.person_box(track.xy_px[nearest], track.visibility[nearest])
     usable_scale = scale if px_per_cm is not None else None
     found = find_wall(images, toe_tip, knee_front, facing, up, [box] * len(images), usable_scale)
-    if found is None:
+    if found is None or found.confidence < MIN_WALL_CONFIDENCE:
         return None
     toe_to_wall_cm = found.toe_to_wall_cm(usable_scale)
     uncertainty_cm = None

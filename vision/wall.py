@@ -14,15 +14,18 @@ then refined on sub-pixel edge points and accepted only if physics allows it and
 
 * it meets the toe's floor line ahead of the toe (the toe cannot be inside the wall), not behind the front of
   the knee (the knee cannot pass through the wall), and no further ahead than the knee could ever reach;
-* it is steep: a floor/wall junction or a vertical edge, not a floor line along the walking axis;
-* it separates two different surfaces along a long stretch (a tile seam has floor on both sides; the foot's
-  own straight outlines are short) and comes down to the floor at the toe's depth (a door frame on the back
-  wall ends higher up, at the back wall's foot);
-* the side ahead of it is one surface from the floor up to knee height (a wall is tall enough for the knee to
-  touch it; a rug edge or a sheet of paper on the floor is not).
+* it is steep (a floor line along the walking axis is not a wall) and separates two different surfaces over
+  a long stretch (a tile seam has floor on both sides; the foot's own straight outlines are short);
+* it comes down to the floor at the toe's depth (a door frame on the back wall stops higher, at the back
+  wall's foot), and either runs on toward the camera past the toe's depth, seen outside the person (a
+  junction spans the wall's width), or is vertical and rises from the floor to the knee (a wall's edge);
+* the surface ahead of it is one surface from the floor up to knee height (a wall is tall enough for the knee
+  to touch it; a rug edge, a sheet of paper or a tile seen against more tiles is not). A skirting board breaks
+  this at its top: a parallel line at most a skirting's height above, with the skirting's colour between the
+  two, marks the lower one as the junction.
 
 Of the lines that pass, the nearest to the toe is the wall: the foot stands on bare floor up to the wall, and
-lines further ahead lie on the wall's face (a skirting board's top edge, tiles).
+lines further ahead lie on the wall's face.
 
 Conventions are those of :mod:`vision.geometry`: pixels x right and y down with the origin at the top-left
 corner of the top-left pixel; ``facing`` +1 when the person faces image right; ``up_unit`` the floor normal
@@ -34,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -70,7 +73,7 @@ MAX_LINE_TILT_DEG = 60.0
 TOE_OVERSHOOT_CM = 1.0
 #: The knee's soft tissue flattens against the wall and the silhouette bleeds past it by about a centimetre.
 KNEE_OVERSHOOT_CM = 2.0
-#: How far below the toe's floor point (toward the camera) the junction is looked for, image cm at the toe.
+#: How far below the toe's floor point (toward the camera) edges vote for the junction, image cm at the toe.
 BELOW_FLOOR_CM = 30.0
 #: The line must separate two surfaces over at least this length (image cm at the toe): longer than any
 #: straight piece of a foot's or shoe's outline (~10 cm), far shorter than a wall's junction or edge.
@@ -95,9 +98,9 @@ MIN_STEP_FRACTION = 0.5
 #: it by at most this fraction of the floor/wall contrast (lighting changes slowly up a wall).
 MAX_WALL_DRIFT = 0.5
 #: A junction must also be seen this long outside the person's boxes (see :func:`find_wall`); a vertical
-#: edge that is not is trusted less (confidence times this factor).
+#: edge that is not gets at most this confidence (below one half: not to be trusted alone).
 MIN_CLEAR_CM = 4.0
-_INSIDE_BOX_FACTOR = 0.6
+_INSIDE_BOX_CONFIDENCE = 0.4
 #: A vertical wall edge must be seen from the floor up to this fraction of the knee's height, over at least
 #: this share of it (the toe and the knee touching the wall may hide the rest): the wall rises past the
 #: knee, the person's own straight outlines do not reach the floor this straight.
@@ -143,8 +146,9 @@ class WallDetection:
             through the toe meets the wall line; the toe's height above the floor is allowed for).
         line_px: (2, 2) two image points on the wall line used (floor/wall junction or vertical edge).
         evidence: "floor/wall junction" or "wall edge".
-        confidence: 0-1, from the contrast across the line, how much of it is seen, how well it fits a
-            straight line and how steep it is.
+        confidence: 0-1, from the contrast across the line, how much of it is seen, how straight it is, how
+            steep it is and how alike the wall is up to knee height; at most 0.4 for a vertical edge seen only
+            inside the person's box (it might be a straight leg). Below 0.5, do not use it alone.
         toe_px: the toe tip the distance is measured from.
         wall_px: the wall point at the toe's depth and height, ``toe_px + distance_px * forward_px``.
         forward_px: unit image direction along the floor, the way the person faces.
@@ -294,6 +298,7 @@ class _Edge:
     line: _Line
     along_px: FloatArray  # positions along the line (from the floor point, + up the image) where it is seen
     clear_px: int  # how many of them are clear of the person's box or mask
+    hidden_px: FloatArray  # positions along the line hidden by the person's mask (none with boxes)
     wall_colour: FloatArray
     floor_colour: FloatArray
     residual_px: float  # RMS distance of the edge points from the line
@@ -335,18 +340,24 @@ def find_wall(
         return None
     scene = _scene(images_bgr, exclude_boxes_px, foot)
     band: _Edge | None = None  # the nearest line that is all a wall's foot but for the wall above it
-    for tilt_deg, distance_px in _proposals(scene, foot):
-        edge = _refine(scene, _proposed_line(foot, tilt_deg, distance_px), foot)
-        verdict = None if edge is None else _verdict(scene, edge, foot)
-        if edge is None or verdict is None:
-            continue
+    for edge, verdict in _judged_lines(scene, foot):
         if verdict == _BAND:
             band = band or edge
-            continue
-        if band is not None and _is_skirting(band, edge, foot):
+        elif band is not None and _is_skirting(band, edge, foot):
             return _detection(scene, band, foot, above=edge)
-        return _detection(scene, edge, foot)
+        else:
+            return _detection(scene, edge, foot)
     return None
+
+
+def _judged_lines(scene: _Scene, foot: _Foot) -> Iterator[tuple[_Edge, str]]:
+    """The refined candidate lines that pass as a wall or a band, nearest first."""
+    for tilt_deg, distance_px in _proposals(scene, foot):
+        line = _proposed_line(foot, tilt_deg, distance_px)
+        edge = None if line is None else _refine(scene, line, foot)
+        verdict = None if edge is None else _verdict(scene, edge, foot)
+        if edge is not None and verdict is not None:
+            yield edge, verdict
 
 
 def _foot(
@@ -432,12 +443,10 @@ def _box_region(boxes: Sequence[FloatArray], shape: tuple[int, int]) -> BoolArra
     return region
 
 
-def _proposed_line(foot: _Foot, tilt_deg: float, distance_px: float) -> _Line:
+def _proposed_line(foot: _Foot, tilt_deg: float, distance_px: float) -> _Line | None:
     tilt = math.radians(tilt_deg)
     direction = math.sin(tilt) * foot.forward + math.cos(tilt) * foot.up
-    line = _Line.through(foot.floor_toe + distance_px * foot.forward, direction, foot)
-    assert line is not None  # tilts stay within 60 degrees of up, so every such line meets the floor line
-    return line
+    return _Line.through(foot.floor_toe + distance_px * foot.forward, direction, foot)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -545,7 +554,8 @@ def _refine(scene: _Scene, line: _Line, foot: _Foot) -> _Edge | None:
         if fitted is None:
             return None
         clear = int(np.count_nonzero(seen & ~on_person))
-        edge = _Edge(line, along[seen], clear, wall_colour, floor_colour, fitted[1])
+        hidden = along[on_person] if scene.exact else np.empty(0)
+        edge = _Edge(line, along[seen], clear, hidden, wall_colour, floor_colour, fitted[1])
         line = fitted[0]
     return None if edge is None else dataclasses.replace(edge, line=line)
 
@@ -554,8 +564,11 @@ def _profiles(
     scene: _Scene, line: _Line, foot: _Foot, span_px: float
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Colours across the line (n_along, n_offsets, 3) every pixel along it inside the image, and whether
-    each position is on the person."""
-    along = np.arange(-min(foot.cm(BELOW_FLOOR_CM), span_px), min(foot.above_px, span_px) + 1e-9, 1.0)
+    each position is on the person. Below the floor point the line is followed to the image's edge: the
+    junction runs on toward the camera, out of the person's box."""
+    height, width = scene.image.shape[:2]
+    below = min(math.hypot(height, width), span_px)
+    along = np.arange(-below, min(foot.above_px, span_px) + 1e-9, 1.0)
     offsets = np.arange(-_PROFILE_PX, _PROFILE_PX + 1e-9, _PROFILE_STEP_PX)
     centres = line.at(along)
     points = centres[:, None, :] + offsets[None, :, None] * line.ahead
@@ -640,7 +653,7 @@ def _verdict(scene: _Scene, edge: _Edge, foot: _Foot) -> str | None:
         return None
     if len(edge.along_px) < foot.cm(MIN_SUPPORT_CM):  # one edge point per pixel along the line
         return None
-    if float(np.min(np.abs(edge.along_px))) > foot.cm(MAX_GAP_CM):
+    if _gap_px(edge) > foot.cm(MAX_GAP_CM):
         return None
     evidence = _evidence(edge, foot)
     if evidence == JUNCTION and edge.clear_px < foot.cm(MIN_CLEAR_CM):
@@ -651,6 +664,19 @@ def _verdict(scene: _Scene, edge: _Edge, foot: _Foot) -> str | None:
         return None
     drift = _wall_drift(scene, edge, foot)
     return _WALL if drift is None or drift <= MAX_WALL_DRIFT * edge.contrast else _BAND
+
+
+def _gap_px(edge: _Edge) -> float:
+    """How much of the line between the toe's floor point and where it is first seen (either way along it)
+    is neither seen nor hidden by the person's mask (the toe and foot may cover the junction there)."""
+    gap = math.inf
+    for sign in (1.0, -1.0):
+        side = sign * edge.along_px[sign * edge.along_px >= 0]
+        if len(side):
+            nearest = float(side.min())
+            hidden = sign * edge.hidden_px
+            gap = min(gap, nearest - float(np.count_nonzero((hidden >= 0) & (hidden < nearest))))
+    return gap
 
 
 def _rises_past_knee(edge: _Edge, foot: _Foot) -> bool:
@@ -745,9 +771,9 @@ def _confidence(scene: _Scene, edge: _Edge, foot: _Foot, wall: _Edge) -> float:
     steep = 1.0 if tilt <= 45.0 else 1.0 - 0.5 * (tilt - 45.0) / (MAX_LINE_TILT_DEG - 45.0)
     drift = _wall_drift(scene, wall, foot)
     same = 0.8 if drift is None else 1.0 - 0.5 * min(1.0, drift / (MAX_WALL_DRIFT * wall.contrast))
+    confidence = float(np.clip(clarity * seen * straight * steep * same, 0.0, 1.0))
     # A vertical edge seen only inside the person's box could be the person's own (a straight leg).
-    apart = 1.0 if edge.clear_px >= foot.cm(MIN_CLEAR_CM) else _INSIDE_BOX_FACTOR
-    return float(np.clip(clarity * seen * straight * steep * same * apart, 0.0, 1.0))
+    return confidence if edge.clear_px >= foot.cm(MIN_CLEAR_CM) else min(confidence, _INSIDE_BOX_CONFIDENCE)
 
 
 def _floor_distance_cm(wall: WallDetection, scale: FloorScale) -> float | None:
