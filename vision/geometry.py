@@ -90,3 +90,35 @@ def fit_floor_angle_deg(points_px: FloatArray) -> tuple[float, float]:
     residual = singular[1] / np.sqrt(max(len(pts) - 2, 1)) if len(singular) > 1 else 0.0
     sigma_deg = float(np.degrees(residual / (spread * np.sqrt(len(pts))))) if spread > 0 else float("inf")
     return angle_deg, sigma_deg
+
+
+def sagittal_offsets(point_rays: FloatArray, base_rays: FloatArray, normal: FloatArray) -> FloatArray:
+    """(..., 3) vectors from a base point to a point on the same sagittal plane, from their viewing rays.
+
+    The base point is put at depth 1 on its ray (x, y, 1); the other point is where its ray meets the plane
+    through the base with the given ``normal`` (the sagittal plane's, in camera coordinates). The plane's
+    true distance only scales the answer, so angles in the plane need no depth, and lengths come out in units
+    of the base point's depth. NaN in, NaN out; NaN where a ray runs parallel to the plane.
+    """
+    rays = np.asarray(point_rays, dtype=np.float64)
+    base = np.asarray(base_rays, dtype=np.float64)
+    facing_plane = rays @ normal
+    with np.errstate(divide="ignore", invalid="ignore"):
+        depth = np.where(np.abs(facing_plane) > 1e-9, (base @ normal) / facing_plane, np.nan)
+    offsets: FloatArray = depth[..., None] * rays - base
+    return offsets
+
+
+def sagittal_angle_deg(
+    knee_rays: FloatArray, ankle_rays: FloatArray, normal: FloatArray, up: FloatArray, forward: FloatArray
+) -> FloatArray:
+    """Shin inclination within the sagittal plane from the floor normal, + with the knee ahead of the ankle.
+
+    Args:
+        knee_rays, ankle_rays: (..., 3) viewing rays of the knee and ankle (camera coordinates, z = 1).
+        normal, up, forward: (3,) the sagittal plane's normal, the floor normal and the walking direction
+            (the way the person faces), in camera coordinates.
+    """
+    shin = sagittal_offsets(knee_rays, ankle_rays, normal)
+    angle: FloatArray = np.degrees(np.arctan2(shin @ forward, shin @ up))
+    return angle
