@@ -1,4 +1,4 @@
-"""Tests for vision.camera: camera roll from straight scene edges.
+"""Tests for vision.camera: camera roll, tilt and yaw from straight scene edges and floor markers.
 
 Sign convention: a roll of +r means the scene appears rotated counter-clockwise by r on screen, which is
 what ``cv2.getRotationMatrix2D(centre, r, 1)`` does to an image (positive angle = counter-clockwise).
@@ -13,7 +13,19 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vision.camera import MIN_SUPPORT_FRACTION, detect_segments, estimate_roll, roll_from_segments
+from vision.camera import (
+    FOCAL_FRACTION,
+    MIN_SUPPORT_FRACTION,
+    CameraPose,
+    RollEstimate,
+    SceneEdges,
+    camera_from_projection,
+    detect_segments,
+    estimate_roll,
+    roll_from_edges,
+    roll_from_segments,
+    scene_camera,
+)
 
 FloatArray = npt.NDArray[np.float64]
 Image = npt.NDArray[np.uint8]
@@ -204,3 +216,149 @@ def test_edges_that_run_out_of_the_frame_are_used(roll_deg: float) -> None:
     estimate = estimate_roll([centre_crop(rotate(big, roll_deg))], [None])
     assert estimate.reliable, estimate
     assert abs(estimate.roll_deg - roll_deg) < 0.5, estimate
+
+
+# ---------------------------------------------------------------- CameraPose: tilt and yaw
+
+
+def level_axis(tilt_deg: float) -> tuple[FloatArray, FloatArray]:
+    """(up, horizontal optical axis) in camera coordinates for a camera looking ``tilt_deg`` down."""
+    t = math.radians(tilt_deg)
+    return np.array([0.0, -math.cos(t), -math.sin(t)]), np.array([0.0, -math.sin(t), math.cos(t)])
+
+
+def test_camera_pose_refuses_non_unit_or_non_horizontal_axes() -> None:
+    centre = np.array([640.0, 360.0])
+    with pytest.raises(ValueError, match="unit"):
+        CameraPose(1000.0, centre, np.array([0.0, -2.0, 0.0]), np.array([0.0, 0.0, 1.0]), "test")
+    with pytest.raises(ValueError, match="horizontal"):
+        CameraPose(1000.0, centre, np.array([0.0, -1.0, 0.0]), np.array([0.0, 0.6, 0.8]), "test")
+    with pytest.raises(ValueError, match="focal"):
+        CameraPose(0.0, centre, np.array([0.0, -1.0, 0.0]), np.array([0.0, 0.0, 1.0]), "test")
+
+
+def test_level_camera_is_square_on() -> None:
+    camera = CameraPose.level((WIDTH, HEIGHT))
+    assert camera.tilt_deg == 0.0
+    assert camera.axis_turn_deg == 0.0
+    assert not camera.yaw_known
+    np.testing.assert_allclose(camera.forward(1), [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(camera.forward(-1), [-1.0, 0.0, 0.0])
+    assert camera.focal_px == pytest.approx(FOCAL_FRACTION * WIDTH)
+
+
+@pytest.mark.parametrize("turn_deg", [-25.0, -6.8, 0.0, 3.3, 13.5])
+@pytest.mark.parametrize("tilt_deg", [-7.0, 0.0, 12.0])
+def test_axis_turn_round_trip_and_yaw_sign(turn_deg: float, tilt_deg: float) -> None:
+    up, _ = level_axis(tilt_deg)
+    camera = CameraPose.from_up(up, (WIDTH, HEIGHT), None, "test").with_axis_turn(turn_deg, "test")
+    assert camera.tilt_deg == pytest.approx(tilt_deg, abs=1e-9)
+    assert camera.axis_turn_deg == pytest.approx(turn_deg, abs=1e-9)
+    for facing in (1, -1):
+        assert camera.yaw_deg(facing) == pytest.approx(facing * turn_deg, abs=1e-9)
+        # + yaw: the toes point away from the camera (deeper along the optical axis).
+        assert np.sign(camera.forward(facing)[2]) == np.sign(round(camera.yaw_deg(facing), 9))
+    np.testing.assert_allclose(camera.forward(1) @ camera.up, 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("tilt_deg", [-8.0, 0.0, 4.5, 15.0])
+def test_tilt_from_the_verticals_vanishing_point(tilt_deg: float) -> None:
+    up, _ = level_axis(tilt_deg)
+    focal = FOCAL_FRACTION * WIDTH
+    intrinsics = np.array([[focal, 0.0, WIDTH / 2], [0.0, focal, HEIGHT / 2], [0.0, 0.0, 1.0]])
+    roll = RollEstimate(0.0, 5.0, 10, intrinsics @ up, "vertical vanishing point")
+    camera = CameraPose.from_roll(roll, (WIDTH, HEIGHT))
+    assert camera.tilt_deg == pytest.approx(tilt_deg, abs=1e-6)
+    assert camera.axis_turn_deg == pytest.approx(0.0, abs=1e-9)
+
+
+def test_roll_without_a_vanishing_point_gives_a_level_tilt() -> None:
+    camera = CameraPose.from_roll(RollEstimate(5.0, 2.0, 8, None, "vertical edges"), (WIDTH, HEIGHT))
+    assert camera.tilt_deg == pytest.approx(0.0, abs=1e-9)
+    # Rolled 5 deg counter-clockwise on screen: up leans toward image left.
+    np.testing.assert_allclose(camera.up[:2], [-math.sin(math.radians(5)), -math.cos(math.radians(5))])
+
+
+def projection_of(tilt_deg: float, turn_deg: float, marker_turn_deg: float = 0.0) -> FloatArray:
+    """(3, 4) K [R | t] of a floor marker frame (x along its first edge, z up) 300 cm from the camera."""
+    up, axis = level_axis(tilt_deg)
+    right = np.array([1.0, 0.0, 0.0])
+    y, m = math.radians(turn_deg), math.radians(marker_turn_deg)
+    walking = math.cos(y) * right + math.sin(y) * axis
+    across = math.cos(y) * axis - math.sin(y) * right
+    edge_x = math.cos(m) * walking + math.sin(m) * across
+    edge_y = np.cross(up, edge_x)
+    rotation = np.column_stack([edge_x, edge_y, up])
+    intrinsics = np.array([[1000.0, 0.0, WIDTH / 2], [0.0, 1000.0, HEIGHT / 2], [0.0, 0.0, 1.0]])
+    return intrinsics @ np.column_stack([rotation, 300.0 * axis + 80.0 * -up])
+
+
+@pytest.mark.parametrize(
+    ("tilt_deg", "turn_deg", "marker_turn_deg"), [(5.0, 0.0, 0.0), (-2.5, -12.1, 90.0), (7.1, 5.1, 180.0)]
+)
+def test_camera_from_a_marker_square_to_the_foot(
+    tilt_deg: float, turn_deg: float, marker_turn_deg: float
+) -> None:
+    """Any of the marker's four edge directions may lie along the foot."""
+    camera = camera_from_projection(
+        projection_of(tilt_deg, turn_deg, marker_turn_deg), (WIDTH, HEIGHT), "aruco"
+    )
+    assert camera.focal_px == pytest.approx(1000.0)
+    assert camera.tilt_deg == pytest.approx(tilt_deg, abs=1e-6)
+    assert camera.yaw_known
+    assert camera.axis_turn_deg == pytest.approx(turn_deg, abs=1e-6)
+
+
+def test_a_marker_turned_45_degrees_gives_no_yaw() -> None:
+    camera = camera_from_projection(projection_of(5.0, 0.0, 45.0), (WIDTH, HEIGHT), "aruco")
+    assert not camera.yaw_known
+    assert camera.tilt_deg == pytest.approx(5.0, abs=1e-6)
+
+
+# ---------------------------------------------------------------- scene_camera on a projected room
+
+
+def room_segments(tilt_deg: float, turn_deg: float, families: str = "xyz", seed: int = 3) -> FloatArray:
+    """Image segments of room lines (x: square to the facing wall, y: along the walking axis, z: vertical)
+    seen by a camera 1 m up looking ``tilt_deg`` down with the walking axis turned by ``turn_deg``."""
+    rng = np.random.default_rng(seed)
+    up, axis = level_axis(tilt_deg)
+    right = np.array([1.0, 0.0, 0.0])
+    y = math.radians(turn_deg)
+    walking = math.cos(y) * right + math.sin(y) * axis
+    across = math.cos(y) * axis - math.sin(y) * right
+    directions = {"x": across, "y": walking, "z": up}
+    focal = FOCAL_FRACTION * WIDTH
+    centre = np.array([WIDTH / 2, HEIGHT / 2])
+    segments: list[FloatArray] = []
+    for family in families:
+        count = 0
+        while count < 12:
+            seen_at = rng.uniform([50, 50], [WIDTH - 50, HEIGHT - 50])
+            start = rng.uniform(250, 500) * np.append((seen_at - centre) / focal, 1.0)
+            end = start + rng.uniform(40, 100) * directions[family]
+            px = focal * np.stack([start, end])[:, :2] / np.stack([start, end])[:, 2:] + centre
+            if (
+                end[2] > 50
+                and np.all((px >= 0) & (px < [WIDTH, HEIGHT]))
+                and np.linalg.norm(px[1] - px[0]) > 60
+            ):
+                segments.append(px.ravel())
+                count += 1
+    return np.array(segments)
+
+
+@pytest.mark.parametrize(("tilt_deg", "turn_deg"), [(0.0, 0.0), (4.5, -13.5), (-6.0, 8.0), (7.0, 3.0)])
+def test_scene_camera_recovers_tilt_and_yaw_from_a_room(tilt_deg: float, turn_deg: float) -> None:
+    edges = SceneEdges(room_segments(tilt_deg, turn_deg), (WIDTH, HEIGHT), 1)
+    camera = scene_camera(edges, roll_from_edges(edges))
+    assert camera.yaw_known
+    assert camera.tilt_deg == pytest.approx(tilt_deg, abs=0.5)
+    assert camera.axis_turn_deg == pytest.approx(turn_deg, abs=0.5)
+
+
+def test_scene_camera_without_depth_lines_does_not_guess_the_yaw() -> None:
+    """Only verticals and lines along the walking axis, square-on: the yaw is not pinned down."""
+    edges = SceneEdges(room_segments(0.0, 0.0, families="yz"), (WIDTH, HEIGHT), 1)
+    camera = scene_camera(edges, roll_from_edges(edges))
+    assert not camera.yaw_known

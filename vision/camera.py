@@ -1,15 +1,22 @@
-"""Camera roll from the scene: a phone held crooked tilts every vertical and horizontal edge alike.
+"""The camera's roll, tilt and yaw: from the scene's straight edges, or from a marker on the floor.
 
 Rooms are full of straight vertical edges (wall corners, door frames, the wall in front of the foot) and
 horizontal ones (the floor/wall line behind the person). Their deviation from the image axes, pooled over
 a few frames with the person masked out, estimates the roll. The feet are not used: the two feet stand at
 different depths, so the line through them is tilted by perspective (5-12 degrees on level test clips), and
 MediaPipe's heel sits higher than its toe.
+
+Tilt and yaw need vanishing points: where the room's verticals, its lines square to the wall the person faces
+(the floor/wall junction, floor boards) and its lines along the walking axis meet (:func:`scene_camera`), or
+the pose of a marker or sheet laid square to the foot (:func:`camera_from_projection`). A camera turned
+10-15 degrees from side-on changes the shin's image angle by up to 4 degrees; with its orientation known the
+shin is measured in its own sagittal plane (:func:`vision.geometry.sagittal_angle_deg`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+logger = logging.getLogger(__name__)
 
 #: Only edges within this many degrees of an image axis count (a phone is rarely held more crooked).
 MAX_ROLL_DEG = 20.0
@@ -223,6 +231,27 @@ def detect_segments(image_bgr: npt.NDArray[np.uint8], exclude_box_px: FloatArray
     return seg
 
 
+@dataclass(frozen=True)
+class SceneEdges:
+    """Straight edges pooled over several frames of a still camera, the person masked out."""
+
+    segments_px: FloatArray  # (n, 4) x1, y1, x2, y2
+    image_size: tuple[int, int]  # width, height
+    n_frames: int
+
+
+def scene_edges(
+    images_bgr: Iterable[npt.NDArray[np.uint8]], exclude_boxes_px: Iterable[FloatArray | None]
+) -> SceneEdges:
+    """The edges of every image, each with the person's box masked out."""
+    pooled = [np.empty((0, 4))]
+    size = (0, 0)
+    for image, box in zip(images_bgr, exclude_boxes_px, strict=True):
+        pooled.append(detect_segments(image, box))
+        size = (image.shape[1], image.shape[0])
+    return SceneEdges(np.concatenate(pooled), size, len(pooled) - 1)
+
+
 def estimate_roll(
     images_bgr: Iterable[npt.NDArray[np.uint8]], exclude_boxes_px: Iterable[FloatArray | None]
 ) -> RollEstimate:
@@ -230,11 +259,318 @@ def estimate_roll(
 
     The support is per frame, so it does not grow with the number of frames pooled.
     """
-    pooled = []
-    height_px, width_px = 0, 0
-    for image, box in zip(images_bgr, exclude_boxes_px, strict=True):
-        pooled.append(detect_segments(image, box))
-        height_px, width_px = image.shape[0], image.shape[1]
-    if not pooled:
+    return roll_from_edges(scene_edges(images_bgr, exclude_boxes_px))
+
+
+def roll_from_edges(edges: SceneEdges) -> RollEstimate:
+    if edges.n_frames == 0:
         return RollEstimate(float("nan"), 0.0, 0)
-    return scene_vertical(np.concatenate(pooled), width_px, height_px, n_frames=len(pooled))
+    width_px, height_px = edges.image_size
+    return scene_vertical(edges.segments_px, width_px, height_px, n_frames=edges.n_frames)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The camera's orientation against the floor and the test's walking axis
+
+#: Typical phone and webcam lenses: focal length as a fraction of the image's long side (about 64 degrees
+#: across the long side). Main phone cameras span about 0.65-0.95, so the estimated tilt and yaw carry a
+#: few percent of error from it (shared with :mod:`vision.calibration`'s prior).
+FOCAL_FRACTION = 0.8
+#: Tilt and yaw are searched within this many degrees of a level, side-on camera ...
+MAX_TILT_YAW_DEG = 30.0
+#: ... and the roll within this many degrees of the one the edges' directions give.
+ROLL_SEARCH_DEG = 4.0
+#: Shortest edge used for tilt and yaw, as a fraction of the image diagonal (the visible floor/wall junction
+#: and floor boards are short).
+MIN_DEPTH_SEGMENT_FRACTION = 0.03
+#: Edges supporting a tilt and yaw must add up to this fraction of the image diagonal (per frame) ...
+MIN_YAW_SUPPORT_FRACTION = 0.15
+#: ... and number at least this many per frame.
+MIN_YAW_SEGMENTS = 2
+
+
+@dataclass(frozen=True)
+class CameraPose:
+    """A pinhole camera's orientation against the floor and the person's walking axis.
+
+    Directions are unit vectors in camera coordinates (x right, y down, z along the optical axis).
+
+    Attributes:
+        focal_px: focal length in pixels (known from a floor marker, else :data:`FOCAL_FRACTION` of the
+            long side).
+        centre_px: (2,) principal point (the image centre).
+        up: (3,) the floor normal, pointing up.
+        across: (3,) horizontal and perpendicular to the walking axis, pointing away from the camera: the
+            normal of the tested leg's sagittal plane.
+        source: where the orientation comes from, e.g. "vertical vanishing point + floor lines".
+        yaw_known: whether the walking axis was measured (False: assumed square to the camera).
+    """
+
+    focal_px: float
+    centre_px: FloatArray
+    up: FloatArray
+    across: FloatArray
+    source: str
+    yaw_known: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("up", "across"):
+            vector = getattr(self, name)
+            if vector.shape != (3,) or not np.isclose(np.linalg.norm(vector), 1.0, atol=1e-6):
+                raise ValueError(f"CameraPose.{name} must be a unit 3-vector")
+        if abs(float(self.up @ self.across)) > 1e-6:
+            raise ValueError("CameraPose.across must be horizontal (perpendicular to up)")
+        if self.centre_px.shape != (2,) or not self.focal_px > 0:
+            raise ValueError("CameraPose needs a positive focal length and a (2,) principal point")
+
+    @classmethod
+    def level(cls, image_size: tuple[int, int], focal_px: float | None = None) -> CameraPose:
+        """An upright camera square to the walking axis: angles against the image vertical."""
+        return cls.from_up(np.array([0.0, -1.0, 0.0]), image_size, focal_px, "none")
+
+    @classmethod
+    def from_up(
+        cls, up: FloatArray, image_size: tuple[int, int], focal_px: float | None, source: str
+    ) -> CameraPose:
+        """A camera with a known floor normal, assumed square to the walking axis (no yaw)."""
+        up = _unit3(up)
+        across = _level_axis(up)
+        focal = focal_px if focal_px is not None else FOCAL_FRACTION * max(image_size)
+        centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
+        return cls(float(focal), centre, up, across, source)
+
+    @classmethod
+    def from_roll(
+        cls, roll: RollEstimate, image_size: tuple[int, int], focal_px: float | None = None
+    ) -> CameraPose:
+        """Floor normal from the verticals: their vanishing point gives roll and tilt, else roll only."""
+        if not roll.reliable:
+            return cls.level(image_size, focal_px)
+        focal = focal_px if focal_px is not None else FOCAL_FRACTION * max(image_size)
+        centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
+        vp = roll.vanishing_point
+        if vp is not None and roll.source == "vertical vanishing point":
+            direction = np.array([vp[0] - centre[0] * vp[2], vp[1] - centre[1] * vp[2], focal * vp[2]])
+        else:
+            a = np.radians(roll.roll_deg)
+            direction = np.array([-np.sin(a), -np.cos(a), 0.0])
+        up = _unit3(direction)
+        return cls.from_up(up if up[1] < 0 else -up, image_size, focal, roll.source)
+
+    @property
+    def intrinsics(self) -> FloatArray:
+        return np.array(
+            [
+                [self.focal_px, 0.0, self.centre_px[0]],
+                [0.0, self.focal_px, self.centre_px[1]],
+                [0.0, 0.0, 1.0],
+            ]
+        )
+
+    @property
+    def roll_deg(self) -> float:
+        """Roll at the image centre, as :attr:`RollEstimate.roll_deg` (+ = scene turned counter-clockwise)."""
+        return float(np.degrees(np.arctan2(-self.up[0], -self.up[1])))
+
+    @property
+    def tilt_deg(self) -> float:
+        """Pitch of the optical axis below the horizon (+ = looking down)."""
+        return float(np.degrees(np.arcsin(np.clip(-self.up[2], -1.0, 1.0))))
+
+    @property
+    def axis_turn_deg(self) -> float:
+        """How far the walking axis turns out of the image plane: + when its image-right end is further."""
+        level_axis = _level_axis(self.up)
+        return float(np.degrees(np.arcsin(np.clip(self.forward(1) @ level_axis, -1.0, 1.0))))
+
+    def yaw_deg(self, facing: int) -> float:
+        """Turn away from side-on: + when the toes point away from the camera (it sees the person's back)."""
+        return float(facing) * self.axis_turn_deg
+
+    def forward(self, facing: int) -> FloatArray:
+        """The walking axis (horizontal, in the sagittal plane), pointing the way the person faces."""
+        image_right: FloatArray = np.cross(self.across, self.up)
+        return float(facing) * image_right
+
+    def with_axis_turn(self, turn_deg: float, source: str) -> CameraPose:
+        """The same floor normal with the walking axis turned by ``turn_deg`` (see :attr:`axis_turn_deg`)."""
+        level_axis = _level_axis(self.up)
+        right = np.cross(level_axis, self.up)
+        a = np.radians(turn_deg)
+        across = _unit3(np.cos(a) * level_axis - np.sin(a) * right)
+        return dataclasses.replace(self, across=across, source=f"{self.source} + {source}", yaw_known=True)
+
+    def rays(self, points_px: FloatArray) -> FloatArray:
+        """(..., 3) viewing directions (z = 1) through image points (..., 2)."""
+        points = np.asarray(points_px, dtype=np.float64)
+        xy = (points - self.centre_px) / self.focal_px
+        return np.concatenate([xy, np.ones((*xy.shape[:-1], 1))], axis=-1)
+
+
+def _level_axis(up: FloatArray) -> FloatArray:
+    """The optical axis made horizontal (perpendicular to ``up``): the sagittal normal of a side-on view."""
+    return _unit3(np.array([0.0, 0.0, 1.0]) - up[2] * up)
+
+
+def _unit3(vector: FloatArray) -> FloatArray:
+    norm = float(np.linalg.norm(vector))
+    if not norm > 0:
+        raise ValueError("zero vector has no direction")
+    unit: FloatArray = np.asarray(vector, dtype=np.float64) / norm
+    return unit
+
+
+#: A floor reference more than this far from square to the walking axis is not trusted for the yaw.
+MAX_REFERENCE_TURN_DEG = 25.0
+
+
+def camera_from_projection(projection: FloatArray, image_size: tuple[int, int], source: str) -> CameraPose:
+    """The camera of a floor reference's fitted projection (reference frame in cm, z up, to image px).
+
+    The reference (marker or sheet) is laid square to the foot, so whichever of its two edge directions lies
+    closer to the image horizontal is taken as the walking axis; one turned more than
+    :data:`MAX_REFERENCE_TURN_DEG` from square to the camera gives the floor normal only.
+    """
+    centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
+    m = np.asarray(projection, dtype=np.float64)[:, :3]
+    m = (
+        m / np.linalg.norm(m[2]) * np.sign(np.linalg.det(m))
+    )  # K R with K = [[f, 0, cx], [0, f, cy], [0, 0, 1]]
+    focal = float(np.linalg.norm(m[0] - centre[0] * m[2]))
+    rotation = np.linalg.inv(np.array([[focal, 0, centre[0]], [0, focal, centre[1]], [0, 0, 1.0]])) @ m
+    up = _unit3(rotation[:, 2])
+    camera = CameraPose.from_up(up, image_size, focal, source)
+    square_right = np.cross(camera.across, camera.up)
+    edges = [_unit3(rotation[:, 0]), _unit3(rotation[:, 1])]
+    walking = max(edges, key=lambda edge: abs(float(edge @ square_right)))
+    walking = walking if walking @ square_right > 0 else -walking
+    turn = float(np.degrees(np.arctan2(walking @ camera.across, walking @ square_right)))
+    if abs(turn) > MAX_REFERENCE_TURN_DEG:
+        return camera
+    return camera.with_axis_turn(turn, "its edges")
+
+
+#: Grid step of the first search (degrees); it is then refined to 0.25 degrees.
+COARSE_STEP_DEG = 2.0
+#: Only the longest edges take part (bounds the search's time).
+MAX_EDGES = 400
+#: Orientations scoring at least this share of the best one count as equally good ...
+NEAR_BEST_SCORE = 0.9
+#: ... and must agree on the tilt and the turn to within these spreads for them to be trusted.
+MAX_TILT_SPREAD_DEG = 6.0
+MAX_TURN_SPREAD_DEG = 6.0
+#: Orientations scored at once (bounds the memory of the search: 3 x chunk x edges floats).
+CANDIDATE_CHUNK = 256
+#: Width (degrees) of the soft window in which an edge counts as pointing at a vanishing point.
+LINE_SIGMA_DEG = 1.0
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """Segments as midpoints, unit directions and lengths (pixels)."""
+
+    mid: FloatArray  # (n, 2)
+    direction: FloatArray  # (n, 2)
+    length: FloatArray  # (n,)
+
+    @classmethod
+    def of(cls, segments_px: FloatArray) -> _Edges:
+        seg = np.asarray(segments_px, dtype=np.float64).reshape(-1, 4)
+        delta = seg[:, 2:] - seg[:, :2]
+        length = np.linalg.norm(delta, axis=1)
+        return cls((seg[:, :2] + seg[:, 2:]) / 2, delta / np.maximum(length, 1e-9)[:, None], length)
+
+    def longest(self, n: int) -> _Edges:
+        keep = np.argsort(-self.length)[:n]
+        return _Edges(self.mid[keep], self.direction[keep], self.length[keep])
+
+    def longer_than(self, length_px: float) -> _Edges:
+        keep = self.length >= length_px
+        return _Edges(self.mid[keep], self.direction[keep], self.length[keep])
+
+    def votes(self, vanishing_points: FloatArray) -> FloatArray:
+        """(c, n) how well each edge points at each of c homogeneous vanishing points (1 = exactly)."""
+        vp = np.asarray(vanishing_points, dtype=np.float64).reshape(-1, 3)
+        to_vp = vp[:, None, :2] - self.mid[None] * vp[:, None, 2:3]
+        cross = self.direction[None, :, 0] * to_vp[..., 1] - self.direction[None, :, 1] * to_vp[..., 0]
+        dot = np.abs(np.sum(self.direction[None] * to_vp, axis=2))
+        residual_deg = np.degrees(np.arctan2(np.abs(cross), dot))
+        vote: FloatArray = np.exp(-0.5 * (residual_deg / LINE_SIGMA_DEG) ** 2)
+        return vote
+
+
+def _oriented(roll_deg: FloatArray, tilt_deg: FloatArray, turn_deg: FloatArray) -> FloatArray:
+    """(c, 3, 3) rows up, across, forward (image-right end of the walking axis) for c orientations: the
+    vectorised :meth:`CameraPose.from_up` then :meth:`CameraPose.with_axis_turn`."""
+    r, t, y = (np.radians(np.asarray(a, dtype=np.float64)) for a in (roll_deg, tilt_deg, turn_deg))
+    up = np.stack([-np.sin(r) * np.cos(t), -np.cos(r) * np.cos(t), -np.sin(t)], axis=-1)
+    level_axis = np.array([0.0, 0.0, 1.0]) - up[:, 2:3] * up
+    level_axis /= np.linalg.norm(level_axis, axis=1, keepdims=True)
+    right = np.cross(level_axis, up)
+    across = np.cos(y)[:, None] * level_axis - np.sin(y)[:, None] * right
+    forward = np.cos(y)[:, None] * right + np.sin(y)[:, None] * level_axis
+    return np.stack([up, across, forward], axis=1)
+
+
+def _grid(*axes: FloatArray) -> tuple[FloatArray, ...]:
+    return tuple(a.ravel() for a in np.meshgrid(*axes, indexing="ij"))
+
+
+def scene_camera(scene: SceneEdges, roll: RollEstimate) -> CameraPose:
+    """The camera's orientation from the scene's straight edges (a Manhattan room: verticals, lines square
+    to the wall the person faces, lines along the walking axis).
+
+    Every orientation on a grid (roll, tilt and turn) is scored by the summed length of the edges that point
+    at one of its three vanishing points, then refined to 0.25 degrees. Tilt and turn are trusted only when
+    the orientations scoring within :data:`NEAR_BEST_SCORE` of the best agree on them to within
+    :data:`MAX_TILT_SPREAD_DEG` and :data:`MAX_TURN_SPREAD_DEG` and the edges behind them add up to
+    :data:`MIN_YAW_SUPPORT_FRACTION` of the diagonal; otherwise the camera is :meth:`CameraPose.from_roll`'s.
+    """
+    image_size, n_frames = scene.image_size, scene.n_frames
+    start = CameraPose.from_roll(roll, image_size)
+    edges = _Edges.of(scene.segments_px).longest(MAX_EDGES)
+    diagonal_px = float(np.hypot(*image_size))
+    edges = edges.longer_than(MIN_DEPTH_SEGMENT_FRACTION * diagonal_px)
+    if n_frames == 0 or len(edges.length) < MIN_YAW_SEGMENTS * n_frames:
+        return start
+    k = start.intrinsics
+    roll0 = roll.roll_deg if roll.reliable else 0.0
+    span = np.arange(-MAX_TILT_YAW_DEG, MAX_TILT_YAW_DEG + 0.5, COARSE_STEP_DEG)
+    rolls = roll0 + np.arange(-ROLL_SEARCH_DEG, ROLL_SEARCH_DEG + 0.5, COARSE_STEP_DEG)
+    coarse = _grid(rolls, span, span)
+    score = _scores(edges, k, *coarse)
+    near = score >= NEAR_BEST_SCORE * score.max()
+    tilt_spread, turn_spread = float(np.ptp(coarse[1][near])), float(np.ptp(coarse[2][near]))
+    i = int(np.argmax(score))
+    fine = np.arange(-COARSE_STEP_DEG, COARSE_STEP_DEG + 0.01, 0.25)
+    r, t, y = _grid(coarse[0][i] + fine, coarse[1][i] + fine, coarse[2][i] + fine)
+    j = int(np.argmax(_scores(edges, k, r, t, y)))
+    axes = _oriented(r[j : j + 1], t[j : j + 1], y[j : j + 1])[0]
+    support = float(edges.length[edges.votes(axes @ k.T).max(axis=0) > 0.5].sum() / diagonal_px) / n_frames
+    tilt_known = tilt_spread <= MAX_TILT_SPREAD_DEG and support >= MIN_YAW_SUPPORT_FRACTION
+    turn_known = tilt_known and turn_spread <= MAX_TURN_SPREAD_DEG
+    logger.debug(
+        "scene camera: support %.2f, tilt spread %.0f, turn spread %.0f, best %s",
+        support,
+        tilt_spread,
+        turn_spread,
+        (r[j], t[j], y[j]),
+    )
+    if not tilt_known:
+        return start
+    camera = CameraPose.from_up(axes[0], image_size, start.focal_px, "scene edges")
+    return camera.with_axis_turn(float(y[j]), "room lines") if turn_known else camera
+
+
+def _scores(
+    edges: _Edges, intrinsics: FloatArray, roll_deg: FloatArray, tilt_deg: FloatArray, turn_deg: FloatArray
+) -> FloatArray:
+    """Edge length pointing at each candidate orientation's vanishing points (each edge counted once, for
+    the vanishing point it points at best)."""
+    axes = _oriented(roll_deg, tilt_deg, turn_deg)  # (c, 3, 3)
+    score = np.empty(len(roll_deg))
+    for lo in range(0, len(roll_deg), CANDIDATE_CHUNK):
+        chunk = axes[lo : lo + CANDIDATE_CHUNK]
+        votes = np.max([edges.votes(chunk[:, family, :] @ intrinsics.T) for family in range(3)], axis=0)
+        score[lo : lo + CANDIDATE_CHUNK] = votes @ edges.length
+    return score
