@@ -26,6 +26,7 @@ from vision.calibration import (
     detect_sheet,
     find_floor_scale,
 )
+from vision.camera import camera_from_projection
 from vision.errors import InputError
 from vision.marker import marker_image
 
@@ -626,3 +627,27 @@ def test_clip_without_reference_uses_the_foot() -> None:
     scale = find_floor_scale(load_clip("dev02").frames, foot_length_px=60.0, foot_length_cm=25.0)
     assert scale.source == "foot"
     assert scale.px_per_cm == pytest.approx(2.4)
+
+
+# ---------------------------------------------------------------- the marker's camera (vision.camera)
+
+
+@pytest.mark.parametrize("world_point_cm", [(-5.0, 12.0, 0.0), (-15.0, 20.0, 1.5), (-30.0, -10.0, 0.0)])
+def test_depth_cm_is_the_distance_along_the_optical_axis(world_point_cm: tuple[float, float, float]) -> None:
+    """The default camera stands at x = 300, z = 100 cm and looks toward -x, 5 deg down."""
+    scene = default_scene()
+    point_px = scene.camera.project([world_point_cm])[0]
+    tilt = math.radians(5.0)
+    optical_axis = np.array([-math.cos(tilt), 0.0, -math.sin(tilt)])
+    expected = float((np.array(world_point_cm) - np.array([300.0, 0.0, 100.0])) @ optical_axis)
+    assert default_scale().depth_cm(point_px, world_point_cm[2]) == pytest.approx(expected, rel=0.01)
+
+
+def test_camera_from_the_marker_has_its_tilt_focal_length_and_walking_axis() -> None:
+    scale = default_scale()
+    assert scale.projection_cm_to_px is not None
+    camera = camera_from_projection(scale.projection_cm_to_px, default_scene().camera.size, "aruco")
+    assert camera.focal_px == pytest.approx(1000.0, rel=0.03)
+    assert camera.tilt_deg == pytest.approx(5.0, abs=0.5)
+    assert camera.yaw_known
+    assert camera.axis_turn_deg == pytest.approx(0.0, abs=0.5)

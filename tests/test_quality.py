@@ -13,6 +13,7 @@ from vision.landmarks import Landmark
 from vision.legs import POINT_NAMES, LegPoints
 from vision.quality import (
     MIN_DURATION_S,
+    camera_warnings,
     check_duration,
     check_leg_in_frame,
     check_person,
@@ -212,3 +213,26 @@ def test_person_box_needs_three_points() -> None:
     xy[[0, 23]] = [[600.0, 100.0], [640.0, 360.0]]
     vis[[0, 23]] = 0.9
     assert person_box(xy, vis) is None
+
+
+# ---------------------------------------------------------------- camera_warnings
+
+
+@pytest.mark.parametrize(
+    ("yaw_deg", "expected"),
+    [
+        (None, None),
+        (0.0, None),
+        (-8.0, None),
+        (12.4, "turned 12 deg from side-on (it stands behind the person)"),
+        (-13.5, "turned 14 deg from side-on (it stands in front of the person)"),
+    ],
+)
+def test_camera_warnings_name_a_large_yaw(yaw_deg: float | None, expected: str | None) -> None:
+    warnings = camera_warnings(yaw_deg)
+    if expected is None:
+        assert warnings == []
+    else:
+        (warning,) = warnings
+        assert expected in warning
+        assert "film square to the side of the front foot" in warning

@@ -279,6 +279,14 @@ class FloorScale:
         point = np.asarray(point_px, dtype=np.float64).reshape(1, 2)
         return np.asarray(_image_to_plane(_plane_homography(self.projection_cm_to_px, height_cm), point)[0])
 
+    def depth_cm(self, point_px: npt.ArrayLike, height_cm: float = 0.0) -> float:
+        """Distance in cm along the optical axis to the image point ``height_cm`` above the floor (marker,
+        sheet)."""
+        x_cm, y_cm = self.floor_point_cm(point_px, height_cm)
+        assert self.projection_cm_to_px is not None  # floor_point_cm has checked
+        camera_z = self.projection_cm_to_px[2] @ np.array([x_cm, y_cm, height_cm, 1.0])
+        return float(camera_z / np.linalg.norm(self.projection_cm_to_px[2, :3]))
+
     def _require_scale(self) -> float:
         if self.px_per_cm is None:
             raise InputError(

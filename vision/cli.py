@@ -237,6 +237,14 @@ def _rep_line(rep: RepResult, is_result: bool) -> str:
 _SCALE_NAMES = {"aruco": "ArUco marker", "a4": "A4 sheet", "letter": "Letter sheet", "foot": "foot length"}
 
 
+def _camera_line(m: Measurement) -> str:
+    if m.camera_yaw_deg is None:
+        yaw = "yaw not measured (assumed side-on; a marker or the lines of the room give it)"
+    else:
+        yaw = f"yaw {_signed(m.camera_yaw_deg)} deg from side-on"
+    return f"Camera: tilt {_signed(m.camera_tilt_deg)} deg, {yaw} (from the {m.camera_source}; corrected)\n"
+
+
 def _knee_over_toe_line(m: Measurement) -> str:
     peak = m.peak
     if peak is None:
@@ -301,6 +309,7 @@ def format_summary(m: Measurement, clip: Path) -> str:
         out.append(f"Camera roll: {_signed(m.camera_roll_deg)} deg (corrected{roll_source})\n")
     else:
         out.append("Camera roll: unknown (no level edges found; measured against the image vertical)\n")
+    out.append(_camera_line(m))
     out.append(f"Reps ({len(m.reps)}):\n")
     out.extend(_rep_line(rep, peak is not None and rep.peak_frame == peak.frame) for rep in m.reps)
     if m.valid_spread_deg is not None:

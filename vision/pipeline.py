@@ -14,7 +14,14 @@ import numpy.typing as npt
 
 from vision import geometry, quality
 from vision.calibration import FloorScale, Paper, find_floor_scale
-from vision.camera import RollEstimate, estimate_roll
+from vision.camera import (
+    CameraPose,
+    RollEstimate,
+    camera_from_projection,
+    roll_from_edges,
+    scene_camera,
+    scene_edges,
+)
 from vision.errors import InputError
 from vision.landmarks import FramePose, PoseEstimator, PoseTrack, Side
 from vision.legs import LegChoice, LegPoints, choose_leg, leg_points
@@ -173,9 +180,12 @@ def _run_pose(
     return track, samples, float(np.median(brightness))
 
 
-def _roll(samples: list[tuple[npt.NDArray[np.uint8], FramePose]]) -> RollEstimate:
+def _scene(samples: list[tuple[npt.NDArray[np.uint8], FramePose]]) -> tuple[RollEstimate, CameraPose | None]:
+    """The camera's roll and, where the room's lines allow, its tilt and yaw (None: no frames sampled)."""
     boxes = [quality.person_box(pose.xy_px, pose.visibility) for _, pose in samples]
-    return estimate_roll([image for image, _ in samples], boxes)
+    edges = scene_edges([image for image, _ in samples], boxes)
+    roll = roll_from_edges(edges)
+    return roll, scene_camera(edges, roll) if edges.n_frames else None
 
 
 def analyse(
@@ -195,9 +205,11 @@ def analyse(
     choice = choose_leg(track, options.side)
     leg = leg_points(track, choice)
     quality.check_leg_in_frame(leg, track.width_px, track.height_px)
-    roll = _roll(samples)
+    roll, camera = _scene(samples)
     up = roll.up_at(np.nanmedian(leg.ankle, axis=0)) if roll.reliable else geometry.LEVEL_UP
-    series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, options.cleaning)
+    image_size = (track.width_px, track.height_px)
+    camera = camera or CameraPose.from_roll(roll, image_size)
+    series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
     quality.check_side_on(track, shin_px)
     warnings += quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice)
     if not roll.reliable:
@@ -218,8 +230,16 @@ def analyse(
         paper=options.paper,
     )
     warnings += scale.warnings
+    marker = None
+    if scale.projection_cm_to_px is not None:
+        # The marker or sheet gives the camera's tilt, focal length and, laid square to the foot, its yaw.
+        marker = "aruco marker" if scale.source == "aruco" else f"{scale.source} sheet"
+        camera = camera_from_projection(scale.projection_cm_to_px, image_size, marker)
+        series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
+    warnings += quality.camera_warnings(camera.yaw_deg(choice.facing) if camera.yaw_known else None)
+    level_known = roll.reliable or marker is not None
     toe_tip_px = np.nanmedian(series.leg_px["toe_tip" if silhouette else "toe"], axis=0)
-    px_per_cm = _px_per_cm_at_toe(scale, toe_tip_px, geometry.forward_unit(up, choice.facing))
+    px_per_cm = _px_per_cm_at_toe(scale, camera, toe_tip_px)
     reps = find_reps(series.shin_angle_smooth_deg, series.time_s, options.rep_params)
     if not reps:
         raise InputError(
@@ -250,9 +270,9 @@ def analyse(
         peak=peak,
         reps=rep_results,
         valid_spread_deg=spread,
-        camera_roll_deg=roll.roll_deg if roll.reliable else 0.0,
-        camera_roll_applied=roll.reliable,
-        camera_roll_source=roll.source if roll.reliable else "none",
+        camera_roll_deg=camera.roll_deg if level_known else 0.0,
+        camera_roll_applied=level_known,
+        camera_roll_source=(roll.source if roll.reliable else "none") if marker is None else marker,
         up_unit=(float(up[0]), float(up[1])),
         foot_length_px=foot_px,
         shin_length_px=shin_px,
@@ -272,14 +292,27 @@ def analyse(
             info.codec,
         ),
         frames=series,
+        camera_tilt_deg=camera.tilt_deg,
+        camera_yaw_deg=camera.yaw_deg(choice.facing) if camera.yaw_known else None,
+        camera_source=camera.source,
     )
 
 
 def _series(
-    track: PoseTrack, leg: LegPoints, choice: LegChoice, up: FloatArray, params: CleaningParams
+    track: PoseTrack,
+    leg: LegPoints,
+    choice: LegChoice,
+    up: FloatArray,
+    camera: CameraPose,
+    params: CleaningParams,
 ) -> tuple[FrameSeries, float, float, bool]:
     """Per-frame signals of the tested leg, cleaned; the foot and shin lengths in px; and whether the
     silhouette points (front of the knee, toe tip, back of the heel) were found (else landmarks are used).
+
+    The shin angle, knee-over-toe and foot length are measured in the tested leg's sagittal plane (see
+    :func:`geometry.sagittal_offsets`), so camera tilt, yaw and perspective do not bend them; lengths along
+    the floor are in pixels of a square-on view at the toe's depth. ``up`` (the image vertical at the ankle)
+    serves the heel height.
     """
     t = track.time_s
     vis = leg.visibility
@@ -289,12 +322,22 @@ def _series(
     knee, toe, heel = (
         (leg.knee_front, leg.toe_tip, leg.heel_back) if silhouette else (leg.knee, leg.toe, leg.heel)
     )
-    foot_px = _typical(np.abs(geometry.distance_along_px(toe, heel, choice.facing, up)), foot_vis, params)
+    forward = camera.forward(choice.facing)
+
+    def along_floor_px(point: FloatArray, reference: FloatArray) -> FloatArray:
+        offsets = geometry.sagittal_offsets(camera.rays(point), camera.rays(reference), camera.across)
+        distance: FloatArray = camera.focal_px * (offsets @ forward)
+        return distance
+
+    foot_px = _typical(np.abs(along_floor_px(toe, heel)), foot_vis, params)
     shin_px = _typical(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
-    angle = clean(geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing, up), t, shin_vis, params)
+    sagittal = geometry.sagittal_angle_deg(
+        camera.rays(leg.knee), camera.rays(leg.ankle), camera.across, camera.up, forward
+    )
+    angle = clean(sagittal, t, shin_vis, params)
     angle_image = clean(geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing), t, shin_vis, params)
     knee_vis = np.minimum(vis["knee"], vis["toe"])
-    knee_over_toe = clean(geometry.distance_along_px(knee, toe, choice.facing, up), t, knee_vis, params)
+    knee_over_toe = clean(along_floor_px(knee, toe), t, knee_vis, params)
     heel_lift = clean(
         _heel_rise_px(leg, up), t, foot_vis, dataclasses.replace(params, outlier_floor=0.01 * foot_px)
     )
@@ -385,11 +428,14 @@ def _rep_result(
     )
 
 
-def _px_per_cm_at_toe(scale: FloorScale, toe_tip_px: FloatArray, forward: FloatArray) -> float | None:
-    """Scale along the floor at the toe tip, in the walking direction (None without a scale)."""
+def _px_per_cm_at_toe(scale: FloorScale, camera: CameraPose, toe_tip_px: FloatArray) -> float | None:
+    """Pixels per cm of a square-on view at the toe tip's depth, the unit of the sagittal lengths (None
+    without a scale). With a marker or sheet: the focal length over the toe's distance from the camera."""
     if scale.source == "none" or not np.all(np.isfinite(toe_tip_px)):
         return None
-    return scale.px_per_cm_at(toe_tip_px, forward, height_cm=TOE_TIP_HEIGHT_CM)
+    if scale.projection_cm_to_px is None:
+        return scale.px_per_cm
+    return camera.focal_px / scale.depth_cm(toe_tip_px, TOE_TIP_HEIGHT_CM)
 
 
 def _wall(

@@ -151,3 +151,19 @@ def _person_jumps(track: PoseTrack, shin_px: float) -> list[float]:
     with np.errstate(invalid="ignore"):
         jumps = np.flatnonzero(step > JUMP_SHIN_LENGTHS * shin_px)
     return [float(track.time_s[i + 1]) for i in jumps]
+
+
+#: A camera turned further than this from side-on is worth a warning even when corrected for: the leg then
+#: hides part of itself and the knee's sideways travel leaks into the picture.
+YAW_WARNING_DEG = 8.0
+
+
+def camera_warnings(yaw_deg: float | None) -> list[str]:
+    """A warning when the measured camera yaw is large (None: the yaw could not be measured)."""
+    if yaw_deg is None or abs(yaw_deg) <= YAW_WARNING_DEG:
+        return []
+    where = "behind" if yaw_deg > 0 else "in front of"
+    return [
+        f"the camera is turned {abs(yaw_deg):.0f} deg from side-on (it stands {where} the person): the "
+        "result is corrected for it, but film square to the side of the front foot for the best accuracy"
+    ]

@@ -184,6 +184,9 @@ class Measurement:
     warnings: tuple[str, ...]
     video: VideoMeta
     frames: FrameSeries
+    camera_tilt_deg: float = 0.0  # pitch below the horizon (+ looks down), 0 when not measured
+    camera_yaw_deg: float | None = None  # turn from side-on (+: the camera sees the back), None: not measured
+    camera_source: str = "none"  # what gave the camera's orientation
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (no per-frame arrays; NaN becomes None)."""
@@ -196,6 +199,11 @@ class Measurement:
             "camera_roll_deg": self.camera_roll_deg,
             "camera_roll_applied": self.camera_roll_applied,
             "camera_roll_source": self.camera_roll_source,
+            "camera": {
+                "tilt_deg": self.camera_tilt_deg,
+                "yaw_deg": self.camera_yaw_deg,
+                "source": self.camera_source,
+            },
             "up_unit": list(self.up_unit),
             "foot_length_px": self.foot_length_px,
             "shin_length_px": self.shin_length_px,
