@@ -351,6 +351,7 @@ def show_result(analysis: al.ClipAnalysis, key: str) -> None:
         cols[2].metric("Reps counted", f"{head.valid_reps} of {head.total_reps}")
         words = al.knee_position_words(head.knee_over_toe_cm, head.knee_over_toe_foot_ratio)
         st.markdown(f"**Scale from:** {head.scale_source} · {words.capitalize()}")
+        st.caption(f"Camera: {al.camera_words(m)}")
         if head.toe_to_wall_cm is not None:
             reached = (
                 "the knee reached the wall" if head.knee_reached_wall else "the knee stopped short of it"

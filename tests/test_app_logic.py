@@ -202,6 +202,31 @@ def test_headline_with_a_marker_scale_and_uncertainty() -> None:
     assert al.format_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm) == "+11.0 cm ± 0.4"
 
 
+@pytest.mark.parametrize(
+    ("tilt_deg", "yaw_deg", "source", "expected"),
+    [
+        (None, None, None, "level; turn from side-on not measured"),
+        (0.2, None, "vertical edges", "level; turn from side-on not measured"),
+        (
+            4.5,
+            -13.3,
+            "scene edges + room lines",
+            "looking down 4°, turned 13° from side-on (in front of the person): corrected for "
+            "(from the scene edges + room lines)",
+        ),
+        (-6.8, 9.0, "aruco marker + its edges", "looking up 7°, turned 9° from side-on (behind the person)"),
+        (0.0, 0.3, "a4 sheet + its edges", "level, side-on: corrected for"),
+    ],
+)
+def test_camera_words(
+    tilt_deg: float | None, yaw_deg: float | None, source: str | None, expected: str
+) -> None:
+    m = dataclasses.replace(
+        make_measurement(), camera_tilt_deg=tilt_deg, camera_yaw_deg=yaw_deg, camera_source=source
+    )
+    assert expected in al.camera_words(m)
+
+
 def test_norms_summary_names_the_band_and_the_references() -> None:
     limited = al.norms_summary(SideResult(30.0, 8.0))
     assert limited.band == "limited"

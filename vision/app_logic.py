@@ -241,6 +241,18 @@ def scale_source(measurement: Measurement, foot_length_cm: float | None = None) 
     return words
 
 
+def camera_words(measurement: Measurement) -> str:
+    """How the camera stood against the person, in words, and whether the result is corrected for it."""
+    yaw = _optional_float(measurement.camera_yaw_deg)
+    tilt = _optional_float(measurement.camera_tilt_deg) or 0.0
+    look = "level" if abs(tilt) < 0.5 else f"looking {'down' if tilt > 0 else 'up'} {abs(tilt):.0f}°"
+    if yaw is None:
+        return f"{look}; turn from side-on not measured (assumed side-on: a floor marker measures it)"
+    where = "behind" if yaw > 0 else "in front of"
+    turn = "side-on" if abs(yaw) < 0.5 else f"turned {abs(yaw):.0f}° from side-on ({where} the person)"
+    return f"{look}, {turn}: corrected for (from the {measurement.camera_source})"
+
+
 def headline(measurement: Measurement, foot_length_cm: float | None) -> Headline:
     peak = measurement.peak
     wall = peak.wall if peak else None
