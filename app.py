@@ -31,7 +31,7 @@ from vision.landmarks import Side
 from vision.norms import ASYMMETRY_CM, ASYMMETRY_DEG, MDC_CM, MDC_DEG, REFERENCES
 from vision.report import ReportInput, build_report
 from vision.storage import HistoryStore, MeasurementRecord, default_db_path, trend
-from vision.video import VIDEO_SUFFIXES
+from vision.video import VIDEO_SUFFIXES, return_frames_to_the_os
 
 ROOT = Path(__file__).resolve().parent
 PAGES = ("Measure", "Live camera", "Left vs right", "Drills", "History", "Report")
@@ -905,8 +905,15 @@ def page_report() -> None:
         st.iframe(html, height=1100)
 
 
+@st.cache_resource
+def process_setup() -> bool:
+    """Once per server process: freed video frames go straight back to the OS (see vision.video)."""
+    return return_frames_to_the_os()
+
+
 def main() -> None:
     st.set_page_config(page_title="dorsiflex", page_icon="🦶", layout="wide")
+    process_setup()
     page = sidebar()
     message = st.session_state.pop("history_message", None)
     if message:

@@ -1,13 +1,14 @@
 """Peak memory of ``vision.measure`` on 1080p30 clips of different lengths, each in a fresh subprocess.
 
 The child imports vision, starts MediaPipe (so the baseline includes the model), then measures the clip and
-reports its peak resident set size (``ru_maxrss``; also ``VmHWM`` from /proc/self/status on Linux). The
-issue's target: under 600 MB, and not growing with the clip's length (the decoder streams through a bounded
-queue; only landmarks, about 2 KB per analysed frame, and a few roll samples are kept).
+reports its peak resident set size (``ru_maxrss``; also ``VmHWM`` from /proc/self/status on Linux), after the
+process set-up the command line and the app do (``--plain``: without it). The issue's target: under 600 MB,
+and not growing with the clip's length (the decoder streams through a bounded queue; only landmarks, about
+2 KB per analysed frame, and a few roll samples are kept).
 
 Usage::
 
-    .venv/bin/python benchmarks/memory.py [--durations 10 60] [--analysis-fps 15] [--cache DIR]
+    .venv/bin/python benchmarks/memory.py [--durations 10 60] [--analysis-fps 15] [--cache DIR] [--plain]
 """
 
 from __future__ import annotations
@@ -48,12 +49,16 @@ def rss_mb() -> float | None:
     return None
 
 
-def child(path: Path, analysis_fps: float) -> None:
+def child(path: Path, analysis_fps: float, plain: bool) -> None:
     """Runs in the subprocess: measure once, print one JSON line."""
     import numpy as np
 
     import vision
     from vision.landmarks import PoseEstimator
+    from vision.video import return_frames_to_the_os
+
+    if not plain:
+        return_frames_to_the_os()  # as the command line and the app do at start-up
 
     with PoseEstimator() as estimator:  # load the model: part of the baseline, not of the clip
         estimator.process(np.zeros((64, 64, 3), dtype=np.uint8))
@@ -73,10 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--durations", type=float, nargs="+", default=[10.0, 60.0])
     parser.add_argument("--analysis-fps", type=float, default=15.0)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="call vision.measure without the process set-up the command line and the app do "
+        "(vision.video.return_frames_to_the_os): glibc's heap then keeps about 90 MB more",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child, args.analysis_fps)
+        child(args.child, args.analysis_fps, args.plain)
         return 0
 
     clips = [bench_clip(duration, args.cache) for duration in args.durations]
@@ -86,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     peaks = []
     for path in clips:
         command = [sys.executable, __file__, "--child", str(path), "--analysis-fps", str(args.analysis_fps)]
+        command += ["--plain"] if args.plain else []
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if done.returncode != 0 or not lines:

@@ -9,9 +9,11 @@ frame can be read back from its pixels.
 from __future__ import annotations
 
 import contextlib
+import platform
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -24,7 +26,7 @@ import pytest
 
 import vision.video
 from vision.errors import InputError
-from vision.video import Frame, VideoReader, _parse_header, probe_video
+from vision.video import Frame, VideoReader, _parse_header, probe_video, return_frames_to_the_os
 
 Image = npt.NDArray[np.uint8]
 
@@ -600,3 +602,10 @@ def test_real_clip_decodes_completely(real_clip: Path) -> None:
     assert reader.frames_decoded == reader.info.frame_count
     assert not reader.ended_early
     np.testing.assert_allclose(np.diff(times_s), 10 / 30.0, atol=2e-3)
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only"
+)
+def test_return_frames_to_the_os_takes_on_glibc() -> None:
+    assert return_frames_to_the_os() is True

@@ -51,6 +51,7 @@ from vision.geometry import forward_unit
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 Image = npt.NDArray[np.uint8]
+Float32Array = npt.NDArray[np.float32]
 
 JUNCTION = "floor/wall junction"
 WALL_EDGE = "wall edge"
@@ -234,9 +235,9 @@ class _Foot:
 
 @dataclass(frozen=True)
 class _Scene:
-    """The frames' per-pixel median (BGR, float) and where the person may be in it."""
+    """The frames' per-pixel median (BGR, float32: a 1080p frame is 25 MB) and where the person may be."""
 
-    image: FloatArray
+    image: Float32Array
     person: BoolArray
     exact: bool  # ``person`` is a segmentation mask (edges inside it are ignored), not boxes
 
@@ -258,8 +259,7 @@ class _Scene:
             return np.empty((0, 3))
         map_x = (points_px[:, 0] - 0.5).astype(np.float32).reshape(1, -1)
         map_y = (points_px[:, 1] - 0.5).astype(np.float32).reshape(1, -1)
-        image = self.image.astype(np.float32)
-        sampled = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        sampled = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         return np.asarray(sampled, dtype=np.float64).reshape(len(points_px), -1)
 
 
@@ -407,16 +407,27 @@ def _floor_under_toe(
 def _scene(
     images_bgr: Sequence[Image], exclude: Sequence[npt.NDArray[np.generic] | None], foot: _Foot
 ) -> _Scene:
-    stack = np.stack([np.asarray(image, dtype=np.float32) for image in images_bgr])
-    if stack.ndim == 3:  # grey frames
-        stack = np.repeat(stack[..., None], 3, axis=3)
-    image = np.asarray(np.median(stack, axis=0), dtype=np.float64)
+    image = _median_frame(images_bgr)
+    if image.ndim == 2:  # grey frames
+        image = np.repeat(image[..., None], 3, axis=2)
     shape = (image.shape[0], image.shape[1])
     masks = [np.asarray(m, dtype=np.float32) for m in exclude if m is not None and np.ndim(m) == 2]
     if masks:
         return _Scene(image, _mask_region(masks, shape, foot), exact=True)
     boxes = [np.asarray(b, dtype=np.float64).reshape(4) for b in exclude if b is not None and np.size(b) == 4]
     return _Scene(image, _box_region(boxes, shape), exact=False)
+
+
+def _median_frame(images: Sequence[npt.NDArray[np.generic]]) -> Float32Array:
+    """Per-pixel median of the frames, sorted in their own type: np.median would copy the stack as float64
+    (250 MB for five 1080p frames)."""
+    stack = np.stack([np.asarray(image) for image in images])
+    stack.sort(axis=0)
+    n = len(stack)
+    middle = np.asarray(stack[n // 2], dtype=np.float32)
+    if n % 2 == 0:
+        middle = np.asarray((middle + stack[n // 2 - 1]) / 2, dtype=np.float32)
+    return middle
 
 
 def _mask_region(masks: Sequence[npt.NDArray[np.float32]], shape: tuple[int, int], foot: _Foot) -> BoolArray:
@@ -501,7 +512,7 @@ def _roi_gradients(scene: _Scene, foot: _Foot) -> tuple[FloatArray, FloatArray, 
     return a[keep], b[keep], gradient[keep]
 
 
-def _colour_gradient(patch: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _colour_gradient(patch: Float32Array) -> tuple[FloatArray, FloatArray]:
     """Per pixel, the gradient (levels per px) of whichever colour channel changes most there."""
     smooth = cv2.GaussianBlur(patch.astype(np.float32), (0, 0), 1.0)
     gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3) / 8.0
