@@ -23,6 +23,7 @@ import pytest
 from clips import SYNTHETIC, missing_reason
 
 import vision
+from vision.pipeline import check_setup
 from vision.results import Measurement, RepResult
 
 pytestmark = pytest.mark.slow
@@ -197,3 +198,12 @@ def test_reported_camera_yaw_is_right(name: str) -> None:
         return
     assert m.camera_yaw_deg == pytest.approx(gt["camera"]["yaw_deg"], abs=YAW_TOLERANCE_DEG)
     assert m.camera_tilt_deg == pytest.approx(gt["camera"]["tilt_deg"], abs=TILT_TOLERANCE_DEG)
+
+
+@pytest.mark.skipif(not CLIP_NAMES, reason=missing_reason(SYNTHETIC))
+def test_setup_check_names_a_camera_turned_from_side_on() -> None:
+    """dev03's camera is turned 13.5 deg toward the person's front: the first 3 s are enough to say so."""
+    (warning,) = [w for w in check_setup(SYNTHETIC / "dev03.mp4") if "side-on" in w]
+    assert "turned 1" in warning
+    assert "in front of the person" in warning
+    assert not [w for w in check_setup(SYNTHETIC / "dev01.mp4") if "side-on" in w]

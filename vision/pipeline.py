@@ -45,6 +45,8 @@ WALL_FRAMES = 5
 KNEE_AT_WALL_CM = 1.0
 #: Below this, a wall line is too doubtful to report (vertical edges seen only on the person score 0.4).
 MIN_WALL_CONFIDENCE = 0.5
+#: Frames of the set-up check looked at for the camera's yaw.
+SETUP_SCENE_FRAMES = 3
 #: An adult foot (heel to toe) is 23-30 cm: only used to size a 1 cm tolerance when there is no scale.
 TYPICAL_FOOT_CM = 26.0
 
@@ -132,7 +134,7 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
     options = options or MeasureOptions()
     with VideoReader(path) as reader:
         stride = analysis_stride(reader.info.fps, options.analysis_fps)
-        track, _, brightness = _run_pose(reader, stride, 0, None, end_s=seconds)
+        track, samples, brightness = _run_pose(reader, stride, SETUP_SCENE_FRAMES, None, end_s=seconds)
     try:
         quality.check_person(track, brightness)
         choice = choose_leg(track, options.side)
@@ -146,7 +148,11 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
         quality.check_side_on(track, shin_px)
     except InputError as err:
         return [str(err)]
-    return quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice)
+    _, camera = _scene(samples)
+    yaw_deg = camera.yaw_deg(choice.facing) if camera is not None and camera.yaw_known else None
+    return quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice) + quality.camera_warnings(
+        yaw_deg
+    )
 
 
 def _run_pose(
