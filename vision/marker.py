@@ -50,7 +50,7 @@ def _instructions(size_cm: float, marker_id: int) -> list[str]:
     return [
         f"ArUco DICT_4X4_50 id {marker_id} \u2014 black square side {size_cm:.1f} cm",
         "print at 100% / actual size, no scaling \u2014 check with a ruler",
-        "Lay it flat on the floor beside the front foot, on the camera side.",
+        "Lay it flat on the floor beside the front foot, on the camera side, edges parallel to the foot.",
     ]
 
 
