@@ -362,3 +362,32 @@ def test_scene_camera_without_depth_lines_does_not_guess_the_yaw() -> None:
     edges = SceneEdges(room_segments(0.0, 0.0, families="yz"), (WIDTH, HEIGHT), 1)
     camera = scene_camera(edges, roll_from_edges(edges))
     assert not camera.yaw_known
+
+
+# ---------------------------------------------------------------- what an unmeasured orientation could be
+
+
+@pytest.mark.parametrize(
+    ("tilt_deg", "by_deg", "turn_deg"), [(0.0, 5.0, 0.0), (4.5, -5.0, 13.5), (-6.8, 3.0, -7.0)]
+)
+def test_tilted_adds_to_the_tilt_and_keeps_the_turn(tilt_deg: float, by_deg: float, turn_deg: float) -> None:
+    up, _ = level_axis(tilt_deg)
+    camera = CameraPose.from_up(up, (WIDTH, HEIGHT), None, "test").with_axis_turn(turn_deg, "test")
+    tilted = camera.tilted(by_deg)
+    assert tilted.tilt_deg == pytest.approx(tilt_deg + by_deg, abs=1e-9)
+    assert tilted.axis_turn_deg == pytest.approx(turn_deg, abs=1e-9)
+    assert (tilted.yaw_known, tilted.tilt_known, tilted.source) == (True, True, camera.source)
+
+
+def test_doubts_cover_only_what_was_not_measured() -> None:
+    level = CameraPose.level((WIDTH, HEIGHT))
+    assert not level.tilt_known
+    assert not level.yaw_known
+    (tilts, turns) = level.doubts(5.0)
+    assert [c.tilt_deg for c in tilts] == pytest.approx([-5.0, 5.0])
+    assert [c.axis_turn_deg for c in turns] == pytest.approx([-5.0, 5.0])
+    assert [c.tilt_deg for c in turns] == pytest.approx([0.0, 0.0])
+    measured = camera_from_projection(projection_of(5.0, 10.0), (WIDTH, HEIGHT), "aruco")
+    assert measured.doubts(5.0) == []
+    roll_only = CameraPose.from_roll(RollEstimate(2.0, 2.0, 8, None, "vertical edges"), (WIDTH, HEIGHT))
+    assert len(roll_only.doubts(5.0)) == 2

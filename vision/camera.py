@@ -304,6 +304,7 @@ class CameraPose:
             normal of the tested leg's sagittal plane.
         source: where the orientation comes from, e.g. "vertical vanishing point + floor lines".
         yaw_known: whether the walking axis was measured (False: assumed square to the camera).
+        tilt_known: whether the tilt was measured (False: assumed level).
     """
 
     focal_px: float
@@ -312,6 +313,7 @@ class CameraPose:
     across: FloatArray
     source: str
     yaw_known: bool = False
+    tilt_known: bool = False
 
     def __post_init__(self) -> None:
         for name in ("up", "across"):
@@ -326,18 +328,23 @@ class CameraPose:
     @classmethod
     def level(cls, image_size: tuple[int, int], focal_px: float | None = None) -> CameraPose:
         """An upright camera square to the walking axis: angles against the image vertical."""
-        return cls.from_up(np.array([0.0, -1.0, 0.0]), image_size, focal_px, "none")
+        return cls.from_up(np.array([0.0, -1.0, 0.0]), image_size, focal_px, "none", tilt_known=False)
 
     @classmethod
     def from_up(
-        cls, up: FloatArray, image_size: tuple[int, int], focal_px: float | None, source: str
+        cls,
+        up: FloatArray,
+        image_size: tuple[int, int],
+        focal_px: float | None,
+        source: str,
+        tilt_known: bool = True,
     ) -> CameraPose:
         """A camera with a known floor normal, assumed square to the walking axis (no yaw)."""
         up = _unit3(up)
         across = _level_axis(up)
         focal = focal_px if focal_px is not None else FOCAL_FRACTION * max(image_size)
         centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
-        return cls(float(focal), centre, up, across, source)
+        return cls(float(focal), centre, up, across, source, tilt_known=tilt_known)
 
     @classmethod
     def from_roll(
@@ -349,13 +356,14 @@ class CameraPose:
         focal = focal_px if focal_px is not None else FOCAL_FRACTION * max(image_size)
         centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
         vp = roll.vanishing_point
-        if vp is not None and roll.source == "vertical vanishing point":
+        tilt_known = vp is not None and roll.source == "vertical vanishing point"
+        if vp is not None and tilt_known:
             direction = np.array([vp[0] - centre[0] * vp[2], vp[1] - centre[1] * vp[2], focal * vp[2]])
         else:
             a = np.radians(roll.roll_deg)
             direction = np.array([-np.sin(a), -np.cos(a), 0.0])
         up = _unit3(direction)
-        return cls.from_up(up if up[1] < 0 else -up, image_size, focal, roll.source)
+        return cls.from_up(up if up[1] < 0 else -up, image_size, focal, roll.source, tilt_known)
 
     @property
     def intrinsics(self) -> FloatArray:
@@ -393,12 +401,33 @@ class CameraPose:
         return float(facing) * image_right
 
     def with_axis_turn(self, turn_deg: float, source: str) -> CameraPose:
-        """The same floor normal with the walking axis turned by ``turn_deg`` (see :attr:`axis_turn_deg`)."""
-        level_axis = _level_axis(self.up)
-        right = np.cross(level_axis, self.up)
+        """The same floor normal with the walking axis turned by ``turn_deg`` (see :attr:`axis_turn_deg`),
+        now measured (from ``source``)."""
+        turned = self._turned(self.up, turn_deg)
+        return dataclasses.replace(turned, source=f"{self.source} + {source}", yaw_known=True)
+
+    def tilted(self, by_deg: float) -> CameraPose:
+        """The same camera looking ``by_deg`` further down (same roll and axis turn)."""
+        a = np.radians(by_deg)
+        up = np.cos(a) * self.up - np.sin(a) * _level_axis(self.up)  # the optical axis dips below the horizon
+        return self._turned(_unit3(up), self.axis_turn_deg)
+
+    def _turned(self, up: FloatArray, turn_deg: float) -> CameraPose:
+        level_axis = _level_axis(up)
+        right = np.cross(level_axis, up)
         a = np.radians(turn_deg)
-        across = _unit3(np.cos(a) * level_axis - np.sin(a) * right)
-        return dataclasses.replace(self, across=across, source=f"{self.source} + {source}", yaw_known=True)
+        return dataclasses.replace(self, up=up, across=_unit3(np.cos(a) * level_axis - np.sin(a) * right))
+
+    def doubts(self, sigma_deg: float) -> list[tuple[CameraPose, CameraPose]]:
+        """Pairs of cameras with an unmeasured tilt or yaw set to -/+ ``sigma_deg`` (none when both are
+        measured): how far a result moves between them is its uncertainty from the camera's orientation."""
+        pairs = []
+        if not self.tilt_known:
+            pairs.append((self.tilted(-sigma_deg), self.tilted(sigma_deg)))
+        if not self.yaw_known:
+            turn = self.axis_turn_deg
+            pairs.append((self._turned(self.up, turn - sigma_deg), self._turned(self.up, turn + sigma_deg)))
+        return pairs
 
     def rays(self, points_px: FloatArray) -> FloatArray:
         """(..., 3) viewing directions (z = 1) through image points (..., 2)."""

@@ -45,6 +45,9 @@ WALL_FRAMES = 5
 KNEE_AT_WALL_CM = 1.0
 #: Below this, a wall line is too doubtful to report (vertical edges seen only on the person score 0.4).
 MIN_WALL_CONFIDENCE = 0.5
+#: A camera set up by eye "at shin height, side-on" is taken to be within this many degrees (1 sigma) of level
+#: and side-on where its tilt or yaw could not be measured.
+ASSUMED_ORIENTATION_SIGMA_DEG = 5.0
 #: Frames of the set-up check looked at for the camera's yaw.
 SETUP_SCENE_FRAMES = 3
 #: An adult foot (heel to toe) is 23-30 cm: only used to size a 1 cm tolerance when there is no scale.
@@ -264,7 +267,9 @@ def analyse(
     wall = None
     if frames_between is not None and silhouette:
         wall = _wall(frames_between, best, series, track, choice.facing, up, scale, px_per_cm, foot_px)
-    peak = _peak(best, valid, shin_px, px_per_cm, scale, wall)
+    foot_cm = foot_px / px_per_cm if px_per_cm is not None and scale.source == "foot" else None
+    camera_doubt_cm = _camera_doubt_cm(camera, series, best, choice.facing, foot_cm)
+    peak = _peak(best, valid, shin_px, px_per_cm, scale, wall, camera_doubt_cm)
     spread = (
         (max(r.shin_angle_deg for r in valid) - min(r.shin_angle_deg for r in valid))
         if len(valid) > 1
@@ -328,22 +333,15 @@ def _series(
     knee, toe, heel = (
         (leg.knee_front, leg.toe_tip, leg.heel_back) if silhouette else (leg.knee, leg.toe, leg.heel)
     )
-    forward = camera.forward(choice.facing)
-
-    def along_floor_px(point: FloatArray, reference: FloatArray) -> FloatArray:
-        offsets = geometry.sagittal_offsets(camera.rays(point), camera.rays(reference), camera.across)
-        distance: FloatArray = camera.focal_px * (offsets @ forward)
-        return distance
-
-    foot_px = _typical(np.abs(along_floor_px(toe, heel)), foot_vis, params)
+    foot_px = _typical(np.abs(_along_floor_px(camera, toe, heel, choice.facing)), foot_vis, params)
     shin_px = _typical(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
     sagittal = geometry.sagittal_angle_deg(
-        camera.rays(leg.knee), camera.rays(leg.ankle), camera.across, camera.up, forward
+        camera.rays(leg.knee), camera.rays(leg.ankle), camera.across, camera.up, camera.forward(choice.facing)
     )
     angle = clean(sagittal, t, shin_vis, params)
     angle_image = clean(geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing), t, shin_vis, params)
     knee_vis = np.minimum(vis["knee"], vis["toe"])
-    knee_over_toe = clean(along_floor_px(knee, toe), t, knee_vis, params)
+    knee_over_toe = clean(_along_floor_px(camera, knee, toe, choice.facing), t, knee_vis, params)
     heel_lift = clean(
         _heel_rise_px(leg, up), t, foot_vis, dataclasses.replace(params, outlier_floor=0.01 * foot_px)
     )
@@ -359,6 +357,38 @@ def _series(
         leg_px=leg.as_dict(),
     )
     return series, foot_px, shin_px, bool(silhouette)
+
+
+def _along_floor_px(camera: CameraPose, point: FloatArray, reference: FloatArray, facing: int) -> FloatArray:
+    """Distance from ``reference`` to ``point`` along the walking axis in the sagittal plane through
+    ``reference``, in pixels of a square-on view at the reference's depth (+ in the facing direction)."""
+    offsets = geometry.sagittal_offsets(camera.rays(point), camera.rays(reference), camera.across)
+    distance: FloatArray = camera.focal_px * (offsets @ camera.forward(facing))
+    return distance
+
+
+def _camera_doubt_cm(
+    camera: CameraPose, series: FrameSeries, rep: RepResult, facing: int, foot_cm: float | None
+) -> float:
+    """1-sigma change of the rep's knee-over-toe cm from the camera's unmeasured tilt and yaw (0 when both
+    are measured, as with a marker or sheet). Only a scale from the foot's own length is open to them: the
+    foot and the knee-over-toe are then both read with the assumed camera."""
+    if foot_cm is None:
+        return 0.0
+    hold = (series.time_s >= rep.hold_start_time_s) & (series.time_s <= rep.hold_end_time_s)
+    points = series.leg_px
+    silhouette = np.isfinite(points["toe_tip"][hold]).any()
+    knee, toe, heel = ("knee_front", "toe_tip", "heel_back") if silhouette else ("knee", "toe", "heel")
+
+    def knee_over_toe_cm(c: CameraPose) -> float:
+        foot_px = _median(np.abs(_along_floor_px(c, points[toe][hold], points[heel][hold], facing)))
+        return _median(_along_floor_px(c, points[knee][hold], points[toe][hold], facing)) * foot_cm / foot_px
+
+    swings = [
+        abs(knee_over_toe_cm(high) - knee_over_toe_cm(low)) / 2
+        for low, high in camera.doubts(ASSUMED_ORIENTATION_SIGMA_DEG)
+    ]
+    return float(np.sqrt(np.sum(np.square(swings))))
 
 
 def _heel_rise_px(leg: LegPoints, up: FloatArray) -> FloatArray:
@@ -489,13 +519,14 @@ def _peak(
     px_per_cm: float | None,
     scale: FloorScale,
     wall: WallResult | None = None,
+    camera_doubt_cm: float = 0.0,
 ) -> PeakResult:
     """The test's result from its deepest (valid) rep, with centimetres and their uncertainty."""
     uncertainty_cm = shin_cm = degrees_per_cm = None
     if px_per_cm is not None and best.knee_over_toe_cm is not None:
         valid_cm = [rep.knee_over_toe_cm for rep in valid if rep.knee_over_toe_cm is not None]
         uncertainty_cm = combined_uncertainty_cm(
-            best.knee_over_toe_cm, scale.relative_uncertainty, px_per_cm, valid_cm
+            best.knee_over_toe_cm, scale.relative_uncertainty, px_per_cm, valid_cm, camera_doubt_cm
         )
         shin_cm = shin_px / px_per_cm
         degrees_per_cm = float(np.degrees(1.0 / (shin_cm * np.cos(np.radians(best.shin_angle_deg)))))
@@ -503,9 +534,14 @@ def _peak(
 
 
 def combined_uncertainty_cm(
-    value_cm: float, relative_scale_sigma: float, px_per_cm: float, valid_reps_cm: list[float]
+    value_cm: float,
+    relative_scale_sigma: float,
+    px_per_cm: float,
+    valid_reps_cm: list[float],
+    camera_doubt_cm: float = 0.0,
 ) -> float:
-    """1-sigma uncertainty of a distance: scale error, two silhouette points, and the spread over valid reps.
+    """1-sigma uncertainty of a distance: scale error, two silhouette points, the spread over valid reps and
+    the camera's unmeasured orientation (:func:`_camera_doubt_cm`).
 
     The spread is the standard deviation of the valid reps' values (0 with fewer than two): the rep-to-rep
     scatter of one person's repeated rocks, which the clinic's test-retest figures also include.
@@ -513,7 +549,7 @@ def combined_uncertainty_cm(
     scale_cm = abs(value_cm) * relative_scale_sigma
     points_cm = np.sqrt(2.0) * SILHOUETTE_POINT_SIGMA_PX / px_per_cm
     spread_cm = float(np.std(valid_reps_cm, ddof=1)) if len(valid_reps_cm) > 1 else 0.0
-    return float(np.sqrt(scale_cm**2 + points_cm**2 + spread_cm**2))
+    return float(np.sqrt(scale_cm**2 + points_cm**2 + spread_cm**2 + camera_doubt_cm**2))
 
 
 def _median(values: FloatArray) -> float:
