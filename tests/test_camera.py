@@ -391,3 +391,18 @@ def test_doubts_cover_only_what_was_not_measured() -> None:
     assert measured.doubts(5.0) == []
     roll_only = CameraPose.from_roll(RollEstimate(2.0, 2.0, 8, None, "vertical edges"), (WIDTH, HEIGHT))
     assert len(roll_only.doubts(5.0)) == 2
+
+
+@pytest.mark.parametrize("tilt_deg", [-8.0, 0.0, 6.0])
+@pytest.mark.parametrize("point_px", [(640.0, 360.0), (100.0, 650.0), (1200.0, 80.0)])
+def test_up_at_points_along_the_projected_vertical(tilt_deg: float, point_px: tuple[float, float]) -> None:
+    """A 3D vertical segment through the point's ray projects along ``up_at``; a level camera: straight up."""
+    up, _ = level_axis(tilt_deg)
+    camera = CameraPose.from_up(up, (WIDTH, HEIGHT), 1000.0, "test")
+    base = 300.0 * camera.rays(np.array(point_px))
+    top = base + 10.0 * up
+    top_px = 1000.0 * top[:2] / top[2] + camera.centre_px
+    expected = (top_px - np.array(point_px)) / np.linalg.norm(top_px - np.array(point_px))
+    np.testing.assert_allclose(camera.up_at(np.array(point_px)), expected, atol=1e-3)
+    if tilt_deg == 0.0:
+        np.testing.assert_allclose(camera.up_at(np.array(point_px)), [0.0, -1.0], atol=1e-12)

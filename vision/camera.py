@@ -429,6 +429,13 @@ class CameraPose:
             pairs.append((self._turned(self.up, turn - sigma_deg), self._turned(self.up, turn + sigma_deg)))
         return pairs
 
+    def up_at(self, point_px: FloatArray) -> FloatArray:
+        """Unit image direction (x right, y down) in which the floor normal points at ``point_px``."""
+        ray = self.rays(np.asarray(point_px, dtype=np.float64).reshape(2))
+        direction = self.up[:2] - ray[:2] * self.up[2]  # derivative of the projection along ``up``
+        unit: FloatArray = direction / np.linalg.norm(direction)
+        return unit
+
     def rays(self, points_px: FloatArray) -> FloatArray:
         """(..., 3) viewing directions (z = 1) through image points (..., 2)."""
         points = np.asarray(points_px, dtype=np.float64)

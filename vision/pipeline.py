@@ -215,9 +215,10 @@ def analyse(
     leg = leg_points(track, choice)
     quality.check_leg_in_frame(leg, track.width_px, track.height_px)
     roll, camera = _scene(samples)
-    up = roll.up_at(np.nanmedian(leg.ankle, axis=0)) if roll.reliable else geometry.LEVEL_UP
     image_size = (track.width_px, track.height_px)
     camera = camera or CameraPose.from_roll(roll, image_size)
+    ankle_px = np.nanmedian(leg.ankle, axis=0)
+    up = camera.up_at(ankle_px)
     series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
     quality.check_side_on(track, shin_px)
     warnings += quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice)
@@ -244,6 +245,7 @@ def analyse(
         # The marker or sheet gives the camera's tilt, focal length and, laid square to the foot, its yaw.
         marker = "aruco marker" if scale.source == "aruco" else f"{scale.source} sheet"
         camera = camera_from_projection(scale.projection_cm_to_px, image_size, marker)
+        up = camera.up_at(ankle_px)
         series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
     warnings += quality.camera_warnings(camera.yaw_deg(choice.facing) if camera.yaw_known else None)
     level_known = roll.reliable or marker is not None
