@@ -31,7 +31,7 @@ from vision.landmarks import Side
 from vision.norms import ASYMMETRY_CM, ASYMMETRY_DEG, MDC_CM, MDC_DEG, REFERENCES
 from vision.report import ReportInput, build_report
 from vision.storage import HistoryStore, MeasurementRecord, default_db_path, trend
-from vision.video import VIDEO_SUFFIXES, return_frames_to_the_os
+from vision.video import VIDEO_SUFFIXES, limit_heap_growth
 
 ROOT = Path(__file__).resolve().parent
 PAGES = ("Measure", "Live camera", "Left vs right", "Drills", "History", "Report")
@@ -908,8 +908,8 @@ def page_report() -> None:
 
 @st.cache_resource
 def process_setup() -> bool:
-    """Once per server process: freed video frames go straight back to the OS (see vision.video)."""
-    return return_frames_to_the_os()
+    """Once per server process: one heap for all threads (see vision.video.limit_heap_growth)."""
+    return limit_heap_growth()
 
 
 def main() -> None:

@@ -55,10 +55,10 @@ def child(path: Path, analysis_fps: float, plain: bool) -> None:
 
     import vision
     from vision.landmarks import PoseEstimator
-    from vision.video import return_frames_to_the_os
+    from vision.video import limit_heap_growth
 
     if not plain:
-        return_frames_to_the_os()  # as the command line and the app do at start-up
+        limit_heap_growth()  # as the command line and the app do at start-up
 
     with PoseEstimator() as estimator:  # load the model: part of the baseline, not of the clip
         estimator.process(np.zeros((64, 64, 3), dtype=np.uint8))
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         "--plain",
         action="store_true",
         help="call vision.measure without the process set-up the command line and the app do "
-        "(vision.video.return_frames_to_the_os): glibc's heap then keeps about 90 MB more",
+        "(vision.video.limit_heap_growth): glibc's per-thread heaps then keep 50-170 MB more",
     )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -26,7 +26,7 @@ import pytest
 
 import vision.video
 from vision.errors import InputError
-from vision.video import Frame, VideoReader, _parse_header, probe_video, return_frames_to_the_os
+from vision.video import Frame, VideoReader, _parse_header, limit_heap_growth, probe_video
 
 Image = npt.NDArray[np.uint8]
 
@@ -607,5 +607,5 @@ def test_real_clip_decodes_completely(real_clip: Path) -> None:
 @pytest.mark.skipif(
     not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only"
 )
-def test_return_frames_to_the_os_takes_on_glibc() -> None:
-    assert return_frames_to_the_os() is True
+def test_limit_heap_growth_takes_on_glibc() -> None:
+    assert limit_heap_growth() is True

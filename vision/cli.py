@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from vision import norms
 from vision.errors import InputError
-from vision.video import return_frames_to_the_os
+from vision.video import limit_heap_growth
 
 if TYPE_CHECKING:
     from vision.results import Measurement, RepResult
@@ -400,7 +400,7 @@ def _python_only_stderr() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dorsiflex`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    return_frames_to_the_os()
+    limit_heap_growth()
     try:
         with _python_only_stderr():
             code: int = args.handler(args)

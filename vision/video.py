@@ -41,9 +41,8 @@ _PROBE_TIMEOUT_S = 20.0
 _QUEUE_FRAMES = 4
 _POLL_S = 0.05
 _JOIN_TIMEOUT_S = 5.0
-#: glibc's mallopt parameter for the mmap threshold, and the threshold set (bytes).
-_M_MMAP_THRESHOLD = -3
-_FRAME_MMAP_THRESHOLD_BYTES = 1 << 20
+#: glibc's mallopt parameter for the number of heaps (arenas).
+_M_ARENA_MAX = -8
 _SEEK_MARGIN_S = 1.0
 _TIME_TOLERANCE_S = 1e-3  # start_s/end_s are inclusive up to container rounding
 _EARLY_END_MIN_S = 0.5
@@ -59,22 +58,23 @@ _MATRIX_RE = re.compile(r"rotation of (?P<ccw>-?\d+(?:\.\d+)?) degrees", re.IGNO
 _ROTATE_TAG_RE = re.compile(r"^\s*rotate\s*:\s*(?P<cw>-?\d+)\s*$")
 
 
-def return_frames_to_the_os() -> bool:
-    """Make freed video frames go back to the operating system at once (Linux with glibc; else a no-op).
+def limit_heap_growth() -> bool:
+    """Keep every thread's allocations in one glibc heap (Linux with glibc; elsewhere a no-op).
 
-    Every decoded 1080p frame is a fresh 6 MB array, freed a few frames later from another thread. glibc
-    serves the first such block with mmap, then raises its mmap threshold and serves the rest from the heap,
-    where they fragment it: measuring a 60 s 1080p clip then peaks about 90 MB higher
-    (``benchmarks/memory.py``). A fixed 1 MB threshold keeps frames on mmap. This tunes the whole process,
-    so the command line and the app call it at start-up; the library itself never does. Returns whether the
-    setting took.
+    Every decoded 1080p frame is a fresh 6 MB array, allocated by the decoding thread and freed by the main
+    one, next to MediaPipe's own threads. glibc gives each thread its own heap (arena), and freed frames
+    strand memory in them: measuring a 60 s 1080p clip then peaks at 586-706 MB instead of 516-534 MB with
+    one heap, at no measurable cost in speed (``benchmarks/memory.py``, ``benchmarks/speed.py``). (Serving
+    frames with mmap instead saves as much memory but costs about 10 % of the speed in page faults.) This
+    tunes the whole process, so the command line and the app call it at start-up, before any thread exists;
+    the library itself never does. Returns whether the setting took.
     """
     name = ctypes.util.find_library("c")
     if name is None:
         return False
     try:
         libc = ctypes.CDLL(name)
-        return bool(libc.mallopt(_M_MMAP_THRESHOLD, _FRAME_MMAP_THRESHOLD_BYTES))
+        return bool(libc.mallopt(_M_ARENA_MAX, 1))
     except (OSError, AttributeError):  # not glibc: no mallopt
         return False
 
