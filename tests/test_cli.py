@@ -161,6 +161,7 @@ def test_json_agrees_with_ground_truth(run: Run) -> None:
     first, last = valid_rep["frames"]
     assert first <= peak["frame"] <= last  # the result comes from the deepest rep
     assert abs(result["camera_roll_deg"]) < 2.0  # the virtual camera has no roll
+    assert result["camera"]["yaw_deg"] == pytest.approx(GT["camera"]["yaw_deg"], abs=2.0)
     assert result["scale"]["source"] == GT["marker"]["type"]  # the ArUco marker on the floor gives cm
     knee_point = "knee_front" if result["knee_over_toe_points"] == "silhouette" else "knee"
     truth_cm = valid_rep[f"{knee_point}_over_toe_cm_at_peak"]
@@ -223,7 +224,8 @@ def test_human_summary(run: Run, monkeypatch: pytest.MonkeyPatch, capsys: pytest
     assert f"{peak['shin_angle_image_deg']:.1f} deg" in text
     assert "Knee over toe" in text
     assert "foot lengths" in text
-    assert "Camera roll" in text
+    assert "Camera: roll " in text
+    assert f"yaw {run.result['camera']['yaw_deg']:+.1f} deg from side-on" in text  # the marker gives it
     assert text.count("  rep ") == len(run.result["reps"])
     assert "<- result" in text
     assert "Spread across valid reps" in text

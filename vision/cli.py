@@ -239,11 +239,16 @@ _SCALE_NAMES = {"aruco": "ArUco marker", "a4": "A4 sheet", "letter": "Letter she
 
 
 def _camera_line(m: Measurement) -> str:
+    if not m.camera_roll_applied:
+        return "Camera: level unknown (no straight edges found; measured against the image vertical)\n"
     if m.camera_yaw_deg is None:
         yaw = "yaw not measured (assumed side-on; a marker or the lines of the room give it)"
     else:
         yaw = f"yaw {_signed(m.camera_yaw_deg)} deg from side-on"
-    return f"Camera: tilt {_signed(m.camera_tilt_deg)} deg, {yaw} (from the {m.camera_source}; corrected)\n"
+    return (
+        f"Camera: roll {_signed(m.camera_roll_deg)} deg, tilt {_signed(m.camera_tilt_deg)} deg, {yaw} "
+        f"(from the {m.camera_source}; corrected)\n"
+    )
 
 
 def _knee_over_toe_line(m: Measurement) -> str:
@@ -305,11 +310,6 @@ def format_summary(m: Measurement, clip: Path) -> str:
         )
         out.append(_knee_over_toe_line(m))
         out.append(_wall_line(m))
-    roll_source = f", from the {m.camera_roll_source}" if m.camera_roll_source else ""
-    if m.camera_roll_applied:
-        out.append(f"Camera roll: {_signed(m.camera_roll_deg)} deg (corrected{roll_source})\n")
-    else:
-        out.append("Camera roll: unknown (no level edges found; measured against the image vertical)\n")
     out.append(_camera_line(m))
     out.append(f"Reps ({len(m.reps)}):\n")
     out.extend(_rep_line(rep, peak is not None and rep.peak_frame == peak.frame) for rep in m.reps)

@@ -222,11 +222,6 @@ def analyse(
     series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
     quality.check_side_on(track, shin_px)
     warnings += quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice)
-    if not roll.reliable:
-        warnings.append(
-            "could not find straight vertical or horizontal edges to check the camera is level: angles are "
-            "measured against the image vertical, so hold the phone upright"
-        )
     if not silhouette:
         warnings.append(
             "the outline of the leg could not be traced: knee-over-toe runs from the knee joint to the toe "
@@ -240,15 +235,19 @@ def analyse(
         paper=options.paper,
     )
     warnings += scale.warnings
-    marker = None
     if scale.projection_cm_to_px is not None:
         # The marker or sheet gives the camera's tilt, focal length and, laid square to the foot, its yaw.
-        marker = "aruco marker" if scale.source == "aruco" else f"{scale.source} sheet"
-        camera = camera_from_projection(scale.projection_cm_to_px, image_size, marker)
+        reference = "aruco marker" if scale.source == "aruco" else f"{scale.source} sheet"
+        camera = camera_from_projection(scale.projection_cm_to_px, image_size, reference)
         up = camera.up_at(ankle_px)
         series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
     warnings += quality.camera_warnings(camera.yaw_deg(choice.facing) if camera.yaw_known else None)
-    level_known = roll.reliable or marker is not None
+    level_known = roll.reliable or camera.tilt_known
+    if not level_known:
+        warnings.append(
+            "could not find straight vertical or horizontal edges to check the camera is level: angles are "
+            "measured against the image vertical, so hold the phone upright"
+        )
     toe_tip_px = np.nanmedian(series.leg_px["toe_tip" if silhouette else "toe"], axis=0)
     px_per_cm = _px_per_cm_at_toe(scale, camera, toe_tip_px)
     reps = find_reps(series.shin_angle_smooth_deg, series.time_s, options.rep_params)
@@ -285,7 +284,7 @@ def analyse(
         valid_spread_deg=spread,
         camera_roll_deg=camera.roll_deg if level_known else 0.0,
         camera_roll_applied=level_known,
-        camera_roll_source=(roll.source if roll.reliable else "none") if marker is None else marker,
+        camera_roll_source=camera.source if level_known else "none",
         up_unit=(float(up[0]), float(up[1])),
         foot_length_px=foot_px,
         shin_length_px=shin_px,
