@@ -490,7 +490,9 @@ def camera_from_projection(projection: FloatArray, image_size: tuple[int, int], 
 COARSE_STEP_DEG = 2.0
 #: Only the longest edges take part (bounds the search's time).
 MAX_EDGES = 400
-#: Orientations scoring at least this share of the best one count as equally good ...
+#: The peak's sharpness is judged over tilts and turns within this many degrees of it: orientations ...
+AMBIGUITY_WINDOW_DEG = 8.0
+#: ... scoring at least this share of the best one count as equally good ...
 NEAR_BEST_SCORE = 0.9
 #: ... and must agree on the tilt and the turn to within these spreads for them to be trusted.
 MAX_TILT_SPREAD_DEG = 6.0
@@ -524,14 +526,15 @@ class _Edges:
         keep = self.length >= length_px
         return _Edges(self.mid[keep], self.direction[keep], self.length[keep])
 
-    def votes(self, vanishing_points: FloatArray) -> FloatArray:
-        """(c, n) how well each edge points at each of c homogeneous vanishing points (1 = exactly)."""
+    def votes(self, vanishing_points: FloatArray, sigma_deg: float = LINE_SIGMA_DEG) -> FloatArray:
+        """(c, n) how well each edge points at each of c homogeneous vanishing points (1 = exactly, within
+        about ``sigma_deg``)."""
         vp = np.asarray(vanishing_points, dtype=np.float64).reshape(-1, 3)
         to_vp = vp[:, None, :2] - self.mid[None] * vp[:, None, 2:3]
         cross = self.direction[None, :, 0] * to_vp[..., 1] - self.direction[None, :, 1] * to_vp[..., 0]
         dot = np.abs(np.sum(self.direction[None] * to_vp, axis=2))
         residual_deg = np.degrees(np.arctan2(np.abs(cross), dot))
-        vote: FloatArray = np.exp(-0.5 * (residual_deg / LINE_SIGMA_DEG) ** 2)
+        vote: FloatArray = np.exp(-0.5 * (residual_deg / sigma_deg) ** 2)
         return vote
 
 
@@ -548,19 +551,24 @@ def _oriented(roll_deg: FloatArray, tilt_deg: FloatArray, turn_deg: FloatArray) 
     return np.stack([up, across, forward], axis=1)
 
 
-def _grid(*axes: FloatArray) -> tuple[FloatArray, ...]:
-    return tuple(a.ravel() for a in np.meshgrid(*axes, indexing="ij"))
+def _grid(roll: FloatArray, tilt: FloatArray, turn: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Every combination of the given rolls, tilts and turns, as three flat arrays."""
+    r, t, y = np.meshgrid(roll, tilt, turn, indexing="ij")
+    return r.ravel(), t.ravel(), y.ravel()
 
 
 def scene_camera(scene: SceneEdges, roll: RollEstimate) -> CameraPose:
     """The camera's orientation from the scene's straight edges (a Manhattan room: verticals, lines square
     to the wall the person faces, lines along the walking axis).
 
-    Every orientation on a grid (roll, tilt and turn) is scored by the summed length of the edges that point
-    at one of its three vanishing points, then refined to 0.25 degrees. Tilt and turn are trusted only when
-    the orientations scoring within :data:`NEAR_BEST_SCORE` of the best agree on them to within
-    :data:`MAX_TILT_SPREAD_DEG` and :data:`MAX_TURN_SPREAD_DEG` and the edges behind them add up to
-    :data:`MIN_YAW_SUPPORT_FRACTION` of the diagonal; otherwise the camera is :meth:`CameraPose.from_roll`'s.
+    Each orientation (roll, tilt, turn) is scored by the summed length of the edges that point at one of its
+    three vanishing points: first on a 2 degree grid (within the roll the edges' directions gave, or any roll
+    up to :data:`MAX_ROLL_DEG` when they gave none), then refined to 0.25 degrees. Tilt and turn are trusted
+    only when the orientations within :data:`AMBIGUITY_WINDOW_DEG` of the peak that score within
+    :data:`NEAR_BEST_SCORE` of it agree on them to within :data:`MAX_TILT_SPREAD_DEG` and
+    :data:`MAX_TURN_SPREAD_DEG` (floor boards alone, for one, trade tilt against turn), and the edges behind
+    them add up to :data:`MIN_YAW_SUPPORT_FRACTION` of the diagonal; otherwise the camera is
+    :meth:`CameraPose.from_roll`'s.
     """
     image_size, n_frames = scene.image_size, scene.n_frames
     start = CameraPose.from_roll(roll, image_size)
@@ -570,18 +578,26 @@ def scene_camera(scene: SceneEdges, roll: RollEstimate) -> CameraPose:
     if n_frames == 0 or len(edges.length) < MIN_YAW_SEGMENTS * n_frames:
         return start
     k = start.intrinsics
-    roll0 = roll.roll_deg if roll.reliable else 0.0
+    # 1. The basin: a 2 degree grid, edges counted within about 2 degrees.
     span = np.arange(-MAX_TILT_YAW_DEG, MAX_TILT_YAW_DEG + 0.5, COARSE_STEP_DEG)
-    rolls = roll0 + np.arange(-ROLL_SEARCH_DEG, ROLL_SEARCH_DEG + 0.5, COARSE_STEP_DEG)
+    if roll.reliable:
+        rolls = roll.roll_deg + np.arange(-ROLL_SEARCH_DEG, ROLL_SEARCH_DEG + 0.5, COARSE_STEP_DEG)
+    else:  # the edges' directions did not settle the roll: search all a hand-held phone may have
+        rolls = np.arange(-MAX_ROLL_DEG, MAX_ROLL_DEG + 0.5, COARSE_STEP_DEG)
     coarse = _grid(rolls, span, span)
-    score = _scores(edges, k, *coarse)
-    near = score >= NEAR_BEST_SCORE * score.max()
-    tilt_spread, turn_spread = float(np.ptp(coarse[1][near])), float(np.ptp(coarse[2][near]))
-    i = int(np.argmax(score))
+    i = int(np.argmax(_scores(edges, k, *coarse, sigma_deg=COARSE_STEP_DEG)))
+    # 2. The peak, to 0.25 degrees, edges counted within about 1 degree.
     fine = np.arange(-COARSE_STEP_DEG, COARSE_STEP_DEG + 0.01, 0.25)
     r, t, y = _grid(coarse[0][i] + fine, coarse[1][i] + fine, coarse[2][i] + fine)
     j = int(np.argmax(_scores(edges, k, r, t, y)))
-    axes = _oriented(r[j : j + 1], t[j : j + 1], y[j : j + 1])[0]
+    best = (float(r[j]), float(t[j]), float(y[j]))
+    # 3. How sharp the peak is: the tilts and turns around it that score nearly as well.
+    around = np.arange(-AMBIGUITY_WINDOW_DEG, AMBIGUITY_WINDOW_DEG + 0.5, 1.0)
+    _, t_near, y_near = local = _grid(np.array([best[0]]), best[1] + around, best[2] + around)
+    score = _scores(edges, k, *local)
+    near = score >= NEAR_BEST_SCORE * score.max()
+    tilt_spread, turn_spread = float(np.ptp(t_near[near])), float(np.ptp(y_near[near]))
+    axes = _oriented(*(np.array([value]) for value in best))[0]
     support = float(edges.length[edges.votes(axes @ k.T).max(axis=0) > 0.5].sum() / diagonal_px) / n_frames
     tilt_known = tilt_spread <= MAX_TILT_SPREAD_DEG and support >= MIN_YAW_SUPPORT_FRACTION
     turn_known = tilt_known and turn_spread <= MAX_TURN_SPREAD_DEG
@@ -590,16 +606,21 @@ def scene_camera(scene: SceneEdges, roll: RollEstimate) -> CameraPose:
         support,
         tilt_spread,
         turn_spread,
-        (r[j], t[j], y[j]),
+        best,
     )
     if not tilt_known:
         return start
     camera = CameraPose.from_up(axes[0], image_size, start.focal_px, "scene edges")
-    return camera.with_axis_turn(float(y[j]), "room lines") if turn_known else camera
+    return camera.with_axis_turn(best[2], "room lines") if turn_known else camera
 
 
 def _scores(
-    edges: _Edges, intrinsics: FloatArray, roll_deg: FloatArray, tilt_deg: FloatArray, turn_deg: FloatArray
+    edges: _Edges,
+    intrinsics: FloatArray,
+    roll_deg: FloatArray,
+    tilt_deg: FloatArray,
+    turn_deg: FloatArray,
+    sigma_deg: float = LINE_SIGMA_DEG,
 ) -> FloatArray:
     """Edge length pointing at each candidate orientation's vanishing points (each edge counted once, for
     the vanishing point it points at best)."""
@@ -607,6 +628,8 @@ def _scores(
     score = np.empty(len(roll_deg))
     for lo in range(0, len(roll_deg), CANDIDATE_CHUNK):
         chunk = axes[lo : lo + CANDIDATE_CHUNK]
-        votes = np.max([edges.votes(chunk[:, family, :] @ intrinsics.T) for family in range(3)], axis=0)
+        votes = np.max(
+            [edges.votes(chunk[:, family, :] @ intrinsics.T, sigma_deg) for family in range(3)], axis=0
+        )
         score[lo : lo + CANDIDATE_CHUNK] = votes @ edges.length
     return score
