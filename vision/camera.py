@@ -239,6 +239,10 @@ class SceneEdges:
     image_size: tuple[int, int]  # width, height
     n_frames: int
 
+    def __post_init__(self) -> None:
+        if self.segments_px.ndim != 2 or self.segments_px.shape[1] != 4:
+            raise ValueError(f"SceneEdges.segments_px must have shape (n, 4), got {self.segments_px.shape}")
+
 
 def scene_edges(
     images_bgr: Iterable[npt.NDArray[np.uint8]], exclude_boxes_px: Iterable[FloatArray | None]
@@ -263,6 +267,7 @@ def estimate_roll(
 
 
 def roll_from_edges(edges: SceneEdges) -> RollEstimate:
+    """Up in the image from pooled edges (see :func:`scene_vertical`); unreliable without frames."""
     if edges.n_frames == 0:
         return RollEstimate(float("nan"), 0.0, 0)
     width_px, height_px = edges.image_size
