@@ -35,6 +35,9 @@ ProgressCallback = Callable[[float], None]
 #: Frames (BGR) decoded between two times, for a second look at the peak.
 FramesBetween = Callable[[float, float], list[npt.NDArray[np.uint8]]]
 
+#: Knee, toe and heel of the distances along the floor: read off the person mask, else the landmarks.
+SILHOUETTE_POINTS = ("knee_front", "toe_tip", "heel_back")
+LANDMARK_POINTS = ("knee", "toe", "heel")
 #: The silhouette points must be found in at least this share of frames to be used.
 MIN_SILHOUETTE_SHARE = 0.5
 #: Placement error of one silhouette point (mask edge, 1-sigma): ~0.3-0.5 cm on the test clips at 2-4 px/cm.
@@ -248,7 +251,8 @@ def analyse(
             "could not find straight vertical or horizontal edges to check the camera is level: angles are "
             "measured against the image vertical, so hold the phone upright"
         )
-    toe_tip_px = np.nanmedian(series.leg_px["toe_tip" if silhouette else "toe"], axis=0)
+    knee_name, toe_name, heel_name = SILHOUETTE_POINTS if silhouette else LANDMARK_POINTS
+    toe_tip_px = np.nanmedian(series.leg_px[toe_name], axis=0)
     px_per_cm = _px_per_cm_at_toe(scale, camera, toe_tip_px)
     reps = find_reps(series.shin_angle_smooth_deg, series.time_s, options.rep_params)
     if not reps:
@@ -268,8 +272,9 @@ def analyse(
     wall = None
     if frames_between is not None and silhouette:
         wall = _wall(frames_between, best, series, track, choice.facing, up, scale, px_per_cm, foot_px)
-    foot_cm = foot_px / px_per_cm if px_per_cm is not None and scale.source == "foot" else None
-    camera_doubt_cm = _camera_doubt_cm(camera, series, best, choice.facing, foot_cm)
+    foot_cm = options.foot_length_cm if scale.source == "foot" else None
+    names = (knee_name, toe_name, heel_name)
+    camera_doubt_cm = _camera_doubt_cm(camera, series, best, choice.facing, names, foot_cm)
     peak = _peak(best, valid, shin_px, px_per_cm, scale, wall, camera_doubt_cm)
     spread = (
         (max(r.shin_angle_deg for r in valid) - min(r.shin_angle_deg for r in valid))
@@ -330,10 +335,8 @@ def _series(
     vis = leg.visibility
     shin_vis = np.minimum(vis["knee"], vis["ankle"])
     foot_vis = np.minimum(vis["heel"], vis["toe"])
-    silhouette = _found_share(leg, ("knee_front", "toe_tip", "heel_back")) >= MIN_SILHOUETTE_SHARE
-    knee, toe, heel = (
-        (leg.knee_front, leg.toe_tip, leg.heel_back) if silhouette else (leg.knee, leg.toe, leg.heel)
-    )
+    silhouette = _found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
+    knee, toe, heel = (getattr(leg, name) for name in (SILHOUETTE_POINTS if silhouette else LANDMARK_POINTS))
     foot_px = _typical(np.abs(_along_floor_px(camera, toe, heel, choice.facing)), foot_vis, params)
     shin_px = _typical(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
     sagittal = geometry.sagittal_angle_deg(
@@ -369,21 +372,25 @@ def _along_floor_px(camera: CameraPose, point: FloatArray, reference: FloatArray
 
 
 def _camera_doubt_cm(
-    camera: CameraPose, series: FrameSeries, rep: RepResult, facing: int, foot_cm: float | None
+    camera: CameraPose,
+    series: FrameSeries,
+    rep: RepResult,
+    facing: int,
+    points: tuple[str, str, str],
+    foot_cm: float | None,
 ) -> float:
     """1-sigma change of the rep's knee-over-toe cm from the camera's unmeasured tilt and yaw (0 when both
-    are measured, as with a marker or sheet). Only a scale from the foot's own length is open to them: the
-    foot and the knee-over-toe are then both read with the assumed camera."""
+    are measured, as with a marker or sheet). Only a scale from the foot's own length (``foot_cm``, else
+    None) is open to them: the foot and the knee-over-toe are then both read with the assumed camera.
+    ``points``: the names of the knee, toe and heel tracks used."""
     if foot_cm is None:
         return 0.0
     hold = (series.time_s >= rep.hold_start_time_s) & (series.time_s <= rep.hold_end_time_s)
-    points = series.leg_px
-    silhouette = np.isfinite(points["toe_tip"][hold]).any()
-    knee, toe, heel = ("knee_front", "toe_tip", "heel_back") if silhouette else ("knee", "toe", "heel")
+    knee, toe, heel = (series.leg_px[name][hold] for name in points)
 
     def knee_over_toe_cm(c: CameraPose) -> float:
-        foot_px = _median(np.abs(_along_floor_px(c, points[toe][hold], points[heel][hold], facing)))
-        return _median(_along_floor_px(c, points[knee][hold], points[toe][hold], facing)) * foot_cm / foot_px
+        foot_px = _median(np.abs(_along_floor_px(c, toe, heel, facing)))
+        return _median(_along_floor_px(c, knee, toe, facing)) * foot_cm / foot_px
 
     swings = [
         abs(knee_over_toe_cm(high) - knee_over_toe_cm(low)) / 2
