@@ -3,8 +3,8 @@
 The walking clip (``sports2d_walk_side.mp4``, a woman in pure side view against a brick wall) is cut to 4.4 s
 in which she walks across the whole frame, facing left, feet always in view. It is not a lunge, so
 ``vision.measure`` may refuse it ("no forward rock"); the series compared then comes from the lower-level API
-(:func:`landmark_series`: VideoReader, PoseEstimator, choose_leg/leg_points, estimate_roll, shin_angle_deg),
-which computes the same per-frame shin angle of the front leg against the scene's vertical.
+(:func:`landmark_series`: VideoReader, PoseEstimator, choose_leg/leg_points, the scene's camera,
+sagittal_angle_deg), which computes the same per-frame shin angle of the front leg as the pipeline.
 
 Each transform is compared with a reference clip that went through the same encoding, frame by frame (matched
 by stream index), and the statistic is the median over the matched frames of the change in shin angle. Every
@@ -26,7 +26,7 @@ from clips import TWO_PEOPLE, WALK_SIDE, hevc, hflip, missing_reason, rotated, s
 
 import vision
 from vision import geometry, quality
-from vision.camera import estimate_roll
+from vision.camera import roll_from_edges, scene_camera, scene_edges
 from vision.landmarks import FramePose, PoseEstimator, PoseTrack
 from vision.legs import choose_leg, leg_points
 from vision.results import Measurement
@@ -77,7 +77,7 @@ def measure_series(path: Path) -> Series | None:
 
 
 def landmark_series(path: Path) -> Series:
-    """The same series from the lower-level API, every frame, raw (no cleaning); the roll as the pipeline
+    """The same series from the lower-level API, every frame, raw (no cleaning); the camera as the pipeline
     takes it, from a few frames spread over the clip with the person masked out.
     """
     poses: list[FramePose] = []
@@ -94,14 +94,17 @@ def landmark_series(path: Path) -> Series:
     choice = choose_leg(track)
     leg = leg_points(track, choice)
     boxes = [quality.person_box(pose.xy_px, pose.visibility) for _, pose in samples]
-    roll = estimate_roll([image for image, _ in samples], boxes)
-    up = roll.up_at(np.nanmedian(leg.ankle, axis=0)) if roll.reliable else geometry.LEVEL_UP
-    angle = geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing, up)
+    edges = scene_edges([image for image, _ in samples], boxes)
+    roll = roll_from_edges(edges)
+    camera = scene_camera(edges, roll)
+    angle = geometry.sagittal_angle_deg(
+        camera.rays(leg.knee), camera.rays(leg.ankle), camera.across, camera.up, camera.forward(choice.facing)
+    )
     return Series(
         "landmarks",
         track.frame_index,
         np.asarray(angle, dtype=np.float64),
-        roll.roll_deg if roll.reliable else float("nan"),
+        camera.roll_deg if roll.reliable or camera.tilt_known else float("nan"),
         "right" if choice.facing > 0 else "left",
         info,
     )
