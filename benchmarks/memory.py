@@ -27,26 +27,25 @@ TARGET_MB = 600.0
 GROWTH_TOLERANCE_MB = 30.0
 
 
-def vm_hwm_mb() -> float | None:
-    """Peak resident set size from /proc/self/status (Linux), in MB."""
+def _status_mb(field: str) -> float | None:
+    """A size field of /proc/self/status (Linux), in MB; None elsewhere."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024.0
     except OSError:
         return None
     return None
+
+
+def vm_hwm_mb() -> float | None:
+    """Peak resident set size, in MB."""
+    return _status_mb("VmHWM")
 
 
 def rss_mb() -> float | None:
-    """Current resident set size (Linux), in MB."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        return None
-    return None
+    """Current resident set size, in MB."""
+    return _status_mb("VmRSS")
 
 
 def child(path: Path, analysis_fps: float, plain: bool) -> None:
