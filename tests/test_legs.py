@@ -13,14 +13,14 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vision.landmarks import N_LANDMARKS, Landmark, LegLandmarks, PoseTrack, Side
+from vision.landmarks import N_LANDMARKS, N_SILHOUETTE, Landmark, LegLandmarks, PoseTrack, Side
 from vision.legs import POINT_NAMES, LegPoints, choose_leg, facing_direction, leg_points
 
 FloatArray = npt.NDArray[np.float64]
 
 WIDTH, HEIGHT = 1280, 720
 N_FRAMES = 30
-PARTS = POINT_NAMES  # the five MediaPipe landmarks, then the three silhouette points
+PARTS = POINT_NAMES  # the five MediaPipe landmarks, then the four silhouette points
 LANDMARK_PARTS = ("hip", "knee", "ankle", "heel", "toe")
 FRONT_VIS, REAR_VIS = 0.9, 0.6
 
@@ -28,7 +28,7 @@ FRONT_VIS, REAR_VIS = 0.9, 0.6
 def lunge_legs(n: int = N_FRAMES) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
     """(front, rear) leg positions, (n, 2) per part, facing image right. The front knee rocks forward.
 
-    The silhouette points sit just ahead of the knee and toe and just behind the heel.
+    The silhouette points sit just ahead of the knee and toe, just behind the heel and under it.
     """
     rock = 40.0 * np.sin(np.linspace(0.0, 2 * np.pi, n)) ** 2
     front = {
@@ -49,6 +49,7 @@ def lunge_legs(n: int = N_FRAMES) -> tuple[dict[str, FloatArray], dict[str, Floa
         leg["knee_front"] = leg["knee"] + [30.0, 0.0]
         leg["toe_tip"] = leg["toe"] + [15.0, 2.0]
         leg["heel_back"] = leg["heel"] - [12.0, 0.0]
+        leg["heel_bottom"] = leg["heel"] + [4.0, 10.0]
     return front, rear
 
 
@@ -65,7 +66,7 @@ def build_track(
     the visibilities returned also show which limb was taken. ``missing`` frames have no person at all.
     """
     n = front["knee"].shape[0]
-    points = np.full((n, 39, 2), np.nan)  # the 33 landmarks, then the 6 silhouette points
+    points = np.full((n, N_LANDMARKS + N_SILHOUETTE, 2), np.nan)  # the 33 landmarks, then the silhouette
     vis = np.zeros((n, 33))
     rear_label: Side = "right" if front_label == "left" else "left"
     swap = np.isin(np.arange(n), swapped)

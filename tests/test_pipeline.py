@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from vision.pipeline import SILHOUETTE_POINT_SIGMA_PX, analysis_stride, combined_uncertainty_cm
+from vision.geometry import LEVEL_UP
+from vision.legs import POINT_NAMES, LegPoints
+from vision.pipeline import (
+    SILHOUETTE_POINT_SIGMA_PX,
+    _heel_rise_px,
+    analysis_stride,
+    combined_uncertainty_cm,
+)
 
 
 def test_combined_uncertainty_adds_its_parts_in_quadrature() -> None:
@@ -23,3 +31,30 @@ def test_combined_uncertainty_adds_its_parts_in_quadrature() -> None:
 )
 def test_analysis_stride(fps: float, analysis_fps: float, stride: int) -> None:
     assert analysis_stride(fps, analysis_fps) == stride
+
+
+def planted_foot(n: int = 10) -> dict[str, np.ndarray]:
+    """A foot on the floor, facing right (image y grows downward)."""
+    fixed = {"heel": (400.0, 580.0), "heel_bottom": (410.0, 600.0), "toe": (580.0, 595.0)}
+    return {name: np.tile(np.array(fixed.get(name, (500.0, 400.0))), (n, 1)) for name in POINT_NAMES}
+
+
+def heel_rise(points: dict[str, np.ndarray]) -> np.ndarray:
+    n = len(points["heel"])
+    return _heel_rise_px(LegPoints(**points, visibility={k: np.ones(n) for k in POINT_NAMES}), LEVEL_UP)
+
+
+def test_heel_rise_follows_the_bottom_of_the_heel_not_the_landmark() -> None:
+    """The heel landmark rides 12 px up the back of the heel in frames 2-4 (deep knee bend, heel down): no
+    rise. The bottom of the heel lifts 8 px in frames 6-7: an 8 px rise."""
+    points = planted_foot()
+    points["heel"][2:5, 1] -= 12.0
+    points["heel_bottom"][6:8, 1] -= 8.0
+    np.testing.assert_allclose(heel_rise(points), [0, 0, 0, 0, 0, 0, 8, 8, 0, 0])
+
+
+def test_heel_rise_falls_back_to_the_landmark_where_the_heel_bottom_is_missing() -> None:
+    points = planted_foot()
+    points["heel"][6:8, 1] -= 8.0
+    points["heel_bottom"][5:, :] = np.nan
+    np.testing.assert_allclose(heel_rise(points), [0, 0, 0, 0, 0, 0, 8, 8, 0, 0])

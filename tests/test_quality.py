@@ -129,6 +129,7 @@ def leg(n: int = N, visibility: float = 0.95) -> tuple[dict[str, FloatArray], di
         "knee_front": (730.0, 480.0),
         "toe_tip": (760.0, 650.0),
         "heel_back": (618.0, 640.0),
+        "heel_bottom": (634.0, 650.0),
     }
     points = {name: np.tile(np.array(fixed[name]), (n, 1)) for name in POINT_NAMES}
     return points, {name: np.full(n, visibility) for name in POINT_NAMES}

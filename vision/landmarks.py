@@ -21,7 +21,7 @@ Side = Literal["left", "right"]
 FloatArray = npt.NDArray[np.float64]
 
 N_LANDMARKS = 33
-N_SILHOUETTE = 6
+N_SILHOUETTE = 8
 
 
 class Landmark(IntEnum):
@@ -30,7 +30,9 @@ class Landmark(IntEnum):
     MediaPipe's knee is near the joint centre and its foot index sits behind the toe tip, but the knee-to-wall
     score runs from the toe tip to the front of the knee. Those two points, and the back of the heel, are read
     off MediaPipe's person segmentation instead: the silhouette's extreme point in the facing direction near
-    the knee and near the foot index, and against it near the heel.
+    the knee and near the foot index, and against it near the heel. The bottom of the heel (the silhouette's
+    lowest point under the heel landmark) gives the heel's height: the back of the heel is a near-vertical
+    edge, so its extreme point slides up and down it, while the sole under the heel is a near-level edge.
     """
 
     NOSE = 0
@@ -52,11 +54,18 @@ class Landmark(IntEnum):
     RIGHT_TOE_TIP = 36
     LEFT_HEEL_BACK = 37
     RIGHT_HEEL_BACK = 38
+    LEFT_HEEL_BOTTOM = 39
+    RIGHT_HEEL_BOTTOM = 40
 
 
 #: Search radius around a landmark for its silhouette point, as a fraction of the shin (knee) or foot length.
 KNEE_FRONT_RADIUS = 0.35
 FOOT_TIP_RADIUS = 0.3
+#: The bottom of the heel is searched within this radius (a fraction of the foot length) of a point this far
+#: below the heel landmark: the disc covers the heel pad (about the back fifth of the foot) and reaches the
+#: sole when the landmark rides up the heel at deep knee flexion, without reaching forward to the arch.
+HEEL_BOTTOM_RADIUS = 0.2
+HEEL_BOTTOM_DROP = 0.1
 #: Mask probability above which a pixel belongs to the person.
 MASK_THRESHOLD = 0.5
 #: Frames are shrunk to this long side before pose estimation. The landmark model sees a 256x256 crop of the
@@ -77,11 +86,22 @@ class LegLandmarks:
     knee_front: Landmark
     toe_tip: Landmark
     heel_back: Landmark
+    heel_bottom: Landmark
 
     @classmethod
     def of(cls, side: Side) -> LegLandmarks:
         prefix = side.upper()
-        names = ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX", "KNEE_FRONT", "TOE_TIP", "HEEL_BACK")
+        names = (
+            "HIP",
+            "KNEE",
+            "ANKLE",
+            "HEEL",
+            "FOOT_INDEX",
+            "KNEE_FRONT",
+            "TOE_TIP",
+            "HEEL_BACK",
+            "HEEL_BOTTOM",
+        )
         return cls(*(Landmark[f"{prefix}_{name}"] for name in names))
 
 
@@ -96,7 +116,7 @@ class PoseTrack:
         time_s: (n_frames,) presentation time of each frame in seconds.
         frame_index: (n_frames,) index of each frame in the decoded stream.
         width_px, height_px: size of the upright frame.
-        silhouette_px: (n_frames, 6, 2) the mask points (Landmark 33-38), or None when not measured.
+        silhouette_px: (n_frames, 8, 2) the mask points (Landmark 33-40), or None when not measured.
     """
 
     xy_px: FloatArray
@@ -169,7 +189,7 @@ class FramePose:
     xy_px: FloatArray  # (33, 2)
     visibility: FloatArray  # (33,)
     world_m: FloatArray  # (33, 3)
-    silhouette_px: FloatArray = field(default_factory=lambda: np.full((N_SILHOUETTE, 2), np.nan))  # (6, 2)
+    silhouette_px: FloatArray = field(default_factory=lambda: np.full((N_SILHOUETTE, 2), np.nan))  # (8, 2)
 
     @classmethod
     def missing(cls, frame_index: int, time_s: float) -> FramePose:
@@ -229,16 +249,19 @@ def extreme_point(
 
 
 def silhouette_points(mask: npt.NDArray[np.float32], xy_px: FloatArray) -> FloatArray:
-    """(6, 2) knee front, toe tip and heel back of each leg (Landmark 33-38 order), from the person mask.
+    """(8, 2) knee front, toe tip, heel back and heel bottom of each leg (Landmark 33-40 order), from the
+    person mask.
 
-    "Front" is the way the toes point in this frame (heel to foot index, both feet).
+    "Front" is the way the toes point in this frame (heel to foot index, both feet); "down" is the image's.
     """
     out = np.full((N_SILHOUETTE, 2), np.nan)
     legs = [LegLandmarks.of("left"), LegLandmarks.of("right")]
-    along = np.nanmean([xy_px[leg.toe, 0] - xy_px[leg.heel, 0] for leg in legs])
-    if not np.isfinite(along) or along == 0:
+    along = np.array([xy_px[leg.toe, 0] - xy_px[leg.heel, 0] for leg in legs])
+    along = along[np.isfinite(along)]
+    if not along.size or along.mean() == 0:
         return out
-    forward = np.array([1.0 if along > 0 else -1.0, 0.0])
+    forward = np.array([1.0 if along.mean() > 0 else -1.0, 0.0])
+    down = np.array([0.0, 1.0])
     for leg in legs:
         shin_px = float(np.linalg.norm(xy_px[leg.knee] - xy_px[leg.ankle]))
         foot_px = float(np.linalg.norm(xy_px[leg.toe] - xy_px[leg.heel]))
@@ -250,6 +273,9 @@ def silhouette_points(mask: npt.NDArray[np.float32], xy_px: FloatArray) -> Float
         )
         out[leg.heel_back - N_LANDMARKS] = extreme_point(
             mask, xy_px[leg.heel], FOOT_TIP_RADIUS * foot_px, -forward
+        )
+        out[leg.heel_bottom - N_LANDMARKS] = extreme_point(
+            mask, xy_px[leg.heel] + HEEL_BOTTOM_DROP * foot_px * down, HEEL_BOTTOM_RADIUS * foot_px, down
         )
     return out
 

@@ -16,14 +16,15 @@ import numpy.typing as npt
 from vision.landmarks import Landmark, LegLandmarks, PoseTrack, Side
 
 FloatArray = npt.NDArray[np.float64]
-POINT_NAMES = ("hip", "knee", "ankle", "heel", "toe", "knee_front", "toe_tip", "heel_back")
+POINT_NAMES = ("hip", "knee", "ankle", "heel", "toe", "knee_front", "toe_tip", "heel_back", "heel_bottom")
 
 
 @dataclass(frozen=True)
 class LegPoints:
     """Pixel tracks (n_frames, 2) of the tested leg and visibilities (n_frames,), NaN where missing.
 
-    ``knee_front``, ``toe_tip`` and ``heel_back`` are silhouette points (see :class:`Landmark`).
+    ``knee_front``, ``toe_tip``, ``heel_back`` and ``heel_bottom`` are silhouette points (see
+    :class:`Landmark`).
     """
 
     hip: FloatArray
@@ -34,6 +35,7 @@ class LegPoints:
     knee_front: FloatArray
     toe_tip: FloatArray
     heel_back: FloatArray
+    heel_bottom: FloatArray
     visibility: dict[str, FloatArray]
 
     def __post_init__(self) -> None:

@@ -402,20 +402,16 @@ def _camera_doubt_cm(
 def _heel_rise_px(leg: LegPoints, up: FloatArray) -> FloatArray:
     """Heel height above its usual level, relative to the toe (which stays on the floor when the heel lifts).
 
-    Two independent reads of the heel are averaged: MediaPipe's heel landmark and the back of the heel on the
-    silhouette. Each alone moves by up to about 0.08 of the foot length with the heel down at deep knee
-    flexion; their mean halves that while a real lift moves both.
+    The bottom of the heel on the silhouette is used where it was found, MediaPipe's heel landmark elsewhere
+    (each minus its own usual level). The landmark alone rides up the back of the heel by up to about 0.08
+    of the foot length with the heel down at deep knee flexion; the sole under the heel does not.
     """
     rises = []
-    for heel in (leg.heel, leg.heel_back):
+    for heel in (leg.heel_bottom, leg.heel):
         rise = geometry.height_above_px(heel, leg.toe, up)
-        if np.isfinite(rise).any():
-            rises.append(rise - np.nanmedian(rise))
-    stacked = np.array(rises)
-    count = np.isfinite(stacked).sum(axis=0)
-    with np.errstate(invalid="ignore"):  # frames where both reads are missing stay NaN
-        mean: FloatArray = np.nansum(stacked, axis=0) / np.where(count > 0, count, np.nan)
-    return mean
+        rises.append(rise - np.nanmedian(rise) if np.isfinite(rise).any() else rise)
+    bottom, landmark = rises
+    return np.where(np.isfinite(bottom), bottom, landmark)
 
 
 def _found_share(leg: LegPoints, names: tuple[str, ...]) -> float:
