@@ -60,6 +60,9 @@ def evaluate(name: str, gt: dict[str, Any], m: Measurement, seconds: float) -> d
     )
     down = [rep for rep in gt["reps"] if rep["heel_down_at_peak"]]
     down_rejected = sum(any(not m.reps[i].valid for i in rep_of(m, rep)) for rep in down)
+    # Heel lift read at each rep's hold (foot lengths), for the margin around the validity threshold.
+    lift_down = [m.reps[i].heel_lift_foot_ratio for rep in down for i in rep_of(m, rep)]
+    lift_lifted = [m.reps[i].heel_lift_foot_ratio for rep in lifted for i in rep_of(m, rep)]
     (valid_rep,) = [rep for rep in gt["reps"] if rep["peak_frame"] == gt["valid_peak_frame"]]
     first, last = valid_rep["frames"]
     peak_rep_ok = first <= m.peak.frame <= last and m.peak.heel_down
@@ -81,6 +84,8 @@ def evaluate(name: str, gt: dict[str, Any], m: Measurement, seconds: float) -> d
         "reps": f"{len(m.reps)}/{len(gt['reps'])}",
         "lift_flagged": f"{lifted_flagged}/{len(lifted)}",
         "down_rejected": f"{down_rejected}/{len(down)}",
+        "lift_read_down": lift_down,
+        "lift_read_lifted": lift_lifted,
         "peak_rep_ok": bool(peak_rep_ok),
         "side_ok": m.side == gt["front_leg"],
         "facing_ok": m.facing == gt["facing"],
@@ -137,6 +142,10 @@ def summary(rows: list[dict[str, Any]]) -> list[str]:
         f"clips within {TARGET_MAX_DEG} deg: {sum(e <= TARGET_MAX_DEG for e in errors)}/{len(rows)}",
         f"heel-lift reps flagged invalid: {sum(a for a, _ in lift)}/{sum(b for _, b in lift)}; "
         f"heel-down reps wrongly rejected: {sum(a for a, _ in down)}/{sum(b for _, b in down)}",
+        f"heel lift read at the hold (foot lengths; a rep is invalid above "
+        f"{vision.MeasureOptions().heel_lift_max_foot_ratio}): heel-down reps up to "
+        f"{max(x for r in rows for x in r['lift_read_down']):.3f}, heel-lift reps from "
+        f"{min((x for r in rows for x in r['lift_read_lifted']), default=float('nan')):.3f}",
         f"reported peak is the truth's valid peak rep: {sum(r['peak_rep_ok'] for r in rows)}/{n}; "
         f"side ok {sum(r['side_ok'] for r in rows)}/{n}; facing ok {sum(r['facing_ok'] for r in rows)}/{n}; "
         f"knee-over-toe sign ok {sum(r['kot_sign_ok'] for r in rows)}/{n}",

@@ -66,9 +66,12 @@ def truth(name: str) -> dict[str, Any]:
 
 
 @functools.cache
-def measured(name: str) -> Measurement:
-    """The clip measured with default options, once per test session."""
-    return vision.measure(SYNTHETIC / f"{name}.mp4")
+def measured(name: str, analysis_fps: float | None = None) -> Measurement:
+    """The clip measured with default options (or another analysis rate), once per test session."""
+    options = (
+        vision.MeasureOptions() if analysis_fps is None else vision.MeasureOptions(analysis_fps=analysis_fps)
+    )
+    return vision.measure(SYNTHETIC / f"{name}.mp4", options)
 
 
 def matching(reps: tuple[RepResult, ...], truth_rep: dict[str, Any]) -> list[RepResult]:
@@ -133,6 +136,21 @@ def test_heel_lift_rep_flagged_invalid(name: str, rep_number: int) -> None:
         assert not rep.heel_down
         assert rep.reason is not None
         assert "heel" in rep.reason
+
+
+@pytest.mark.parametrize("analysis_fps", [None, 30.0])
+@pytest.mark.parametrize("name", clip_params("heel_down_accepted"))
+def test_heel_down_reps_read_level(name: str, analysis_fps: float | None) -> None:
+    """Every heel-down rep is valid with a margin: its heel lift reads under half the threshold, at the
+    default analysis rate and on every frame (the knee bending deep must not pass for a heel lift)."""
+    gt, m = truth(name), measured(name, analysis_fps)
+    threshold = vision.MeasureOptions().heel_lift_max_foot_ratio
+    for truth_rep in (rep for rep in gt["reps"] if rep["heel_down_at_peak"]):
+        for rep in matching(m.reps, truth_rep):
+            assert rep.valid, f"heel-down rep {rep.index} rejected: {rep.reason}"
+            assert rep.heel_lift_foot_ratio < threshold / 2, (
+                f"heel-down rep {rep.index} reads a {rep.heel_lift_foot_ratio:.3f} foot-length lift"
+            )
 
 
 @pytest.mark.parametrize("name", clip_params("peak_rep"))
