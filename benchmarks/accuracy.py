@@ -158,13 +158,18 @@ def main(argv: list[str] | None = None) -> int:
         "--data", type=Path, default=DEFAULT_DATA, help="folder with devNN.mp4 + devNN_gt.json"
     )
     parser.add_argument("--analysis-fps", type=float, default=vision.MeasureOptions().analysis_fps)
+    parser.add_argument(
+        "--detection",
+        action="store_true",
+        help="a fresh person detection on every frame instead of MediaPipe's tracking (video) mode",
+    )
     parser.add_argument("--json", type=Path, help="also write the rows and summary here")
     args = parser.parse_args(argv)
     clips = sorted(args.data.glob("dev*.mp4"))
     if not clips:
         out(f"no dev*.mp4 in {args.data.resolve()}: the synthetic set lives in ../shared/data/synthetic")
         return 2
-    options = vision.MeasureOptions(analysis_fps=args.analysis_fps)
+    options = vision.MeasureOptions(analysis_fps=args.analysis_fps, pose_tracking=not args.detection)
     rows, failures = [], {}
     for clip in clips:
         gt = load_truth(clip.with_name(f"{clip.stem}_gt.json"))
@@ -177,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(evaluate(clip.stem, gt, m, time.perf_counter() - start))
     out(
         f"vision.measure on {len(clips)} synthetic clips (analysis_fps={args.analysis_fps}, "
-        f"{os.cpu_count()} CPUs)"
+        f"pose {'detection on every frame' if args.detection else 'tracking'}, {os.cpu_count()} CPUs)"
     )
     out(LEGEND)
     out()

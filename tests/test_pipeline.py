@@ -1,12 +1,16 @@
-"""Unit tests of vision.pipeline's small pure helpers (the whole pipeline: test_pipeline_synthetic/real)."""
+"""Tests of vision.pipeline's small pure helpers and its options (the whole pipeline against ground truth:
+test_pipeline_synthetic, on real clips: test_pipeline_real)."""
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import vision
 from vision.geometry import LEVEL_UP
 from vision.legs import POINT_NAMES, LegPoints
 from vision.pipeline import (
@@ -15,6 +19,8 @@ from vision.pipeline import (
     analysis_stride,
     combined_uncertainty_cm,
 )
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "lunge_left_aruco.mp4"
 
 
 def test_combined_uncertainty_adds_its_parts_in_quadrature() -> None:
@@ -58,3 +64,14 @@ def test_heel_rise_falls_back_to_the_landmark_where_the_heel_bottom_is_missing()
     points["heel"][6:8, 1] -= 8.0
     points["heel_bottom"][5:, :] = np.nan
     np.testing.assert_allclose(heel_rise(points), [0, 0, 0, 0, 0, 0, 8, 8, 0, 0])
+
+
+@pytest.mark.slow
+def test_detection_on_every_frame_measures_the_sample_too() -> None:
+    """``pose_tracking=False`` (the comparison ``benchmarks/accuracy.py --detection`` makes) runs a fresh
+    person detection per frame and still finds the leg, the facing and the true peak within 4 deg."""
+    truth = json.loads(SAMPLE.with_name(f"{SAMPLE.stem}_gt.json").read_text())
+    m = vision.measure(SAMPLE, vision.MeasureOptions(pose_tracking=False))
+    assert (m.side, m.facing) == (truth["front_leg"], truth["facing"])
+    assert m.peak is not None
+    assert m.peak.shin_angle_deg == pytest.approx(truth["valid_peak_theta_deg"], abs=4.0)

@@ -72,11 +72,14 @@ class MeasureOptions:
             rest is what lets a 1080p clip run faster than real time on two cores.
         heel_lift_max_foot_ratio: a rep whose heel rose more than this fraction of the foot length during
             the hold is invalid: 0.05 of a 25-30 cm foot is a heel rise of about 1.2-1.5 cm. With the heel
-            down, the two-read heel height stays within about 0.035 of the foot length on the test clips,
-            so a lift much under 1 cm cannot be told from landmark noise.
+            down, the bottom of the heel reads at most 0.024 of the foot length on the synthetic clips (every
+            frame analysed) and 1.5-1.7 cm lifts read 0.070 or more.
         foot_slide_max_foot_ratio: a rep whose toes moved more than this fraction of the foot length from
             their usual place is invalid (the foot slid).
         roll_frames: frames sampled across the clip to estimate the camera roll.
+        pose_tracking: MediaPipe's video mode (each frame's region of interest from the previous frame's
+            landmarks) rather than a fresh person detection on every frame. Chosen by measured accuracy
+            (``benchmarks/accuracy.py --detection`` compares them) and it is the cheaper of the two.
     """
 
     side: Side | None = None
@@ -87,6 +90,7 @@ class MeasureOptions:
     heel_lift_max_foot_ratio: float = 0.05
     foot_slide_max_foot_ratio: float = 0.15
     roll_frames: int = 6
+    pose_tracking: bool = True
     cleaning: CleaningParams = field(default_factory=CleaningParams)
     rep_params: RepParams = field(default_factory=RepParams)
 
@@ -113,7 +117,9 @@ def measure(
         info = reader.info
         quality.check_duration(info.duration_s)
         stride = analysis_stride(info.fps, options.analysis_fps)
-        track, samples, brightness = _run_pose(reader, stride, options.roll_frames, progress)
+        track, samples, brightness = _run_pose(
+            reader, stride, options.roll_frames, progress, tracking=options.pose_tracking
+        )
         warnings = quality.truncation_warnings(reader.ended_early, reader.frames_decoded, info)
 
         def frames_between(start_s: float, end_s: float) -> list[npt.NDArray[np.uint8]]:
@@ -140,7 +146,9 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
     options = options or MeasureOptions()
     with VideoReader(path) as reader:
         stride = analysis_stride(reader.info.fps, options.analysis_fps)
-        track, samples, brightness = _run_pose(reader, stride, SETUP_SCENE_FRAMES, None, end_s=seconds)
+        track, samples, brightness = _run_pose(
+            reader, stride, SETUP_SCENE_FRAMES, None, end_s=seconds, tracking=options.pose_tracking
+        )
     try:
         quality.check_person(track, brightness)
         choice = choose_leg(track, options.side)
@@ -167,6 +175,7 @@ def _run_pose(
     n_samples: int,
     progress: ProgressCallback | None,
     end_s: float | None = None,
+    tracking: bool = True,
 ) -> tuple[PoseTrack, list[tuple[npt.NDArray[np.uint8], FramePose]], float]:
     """One streaming pass: landmarks of every analysed frame, a few frames kept for the camera roll."""
     info = reader.info
@@ -175,7 +184,7 @@ def _run_pose(
     poses: list[FramePose] = []
     samples: list[tuple[npt.NDArray[np.uint8], FramePose]] = []
     brightness: list[float] = []
-    with PoseEstimator(tracking=True) as estimator:
+    with PoseEstimator(tracking=tracking) as estimator:
         for frame in reader.frames(stride=stride, end_s=end_s):
             pose = estimator.process_bgr(frame.image, frame.index, frame.time_s)
             poses.append(pose)
