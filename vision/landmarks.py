@@ -257,10 +257,10 @@ def silhouette_points(mask: npt.NDArray[np.float32], xy_px: FloatArray) -> Float
     out = np.full((N_SILHOUETTE, 2), np.nan)
     legs = [LegLandmarks.of("left"), LegLandmarks.of("right")]
     along = np.array([xy_px[leg.toe, 0] - xy_px[leg.heel, 0] for leg in legs])
-    along = along[np.isfinite(along)]
-    if not along.size or along.mean() == 0:
+    toes_x = float(along[np.isfinite(along)].mean()) if np.isfinite(along).any() else 0.0
+    if toes_x == 0:
         return out
-    forward = np.array([1.0 if along.mean() > 0 else -1.0, 0.0])
+    forward = np.array([1.0 if toes_x > 0 else -1.0, 0.0])
     down = np.array([0.0, 1.0])
     for leg in legs:
         shin_px = float(np.linalg.norm(xy_px[leg.knee] - xy_px[leg.ankle]))

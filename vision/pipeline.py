@@ -78,8 +78,11 @@ class MeasureOptions:
             their usual place is invalid (the foot slid).
         roll_frames: frames sampled across the clip to estimate the camera roll.
         pose_tracking: MediaPipe's video mode (each frame's region of interest from the previous frame's
-            landmarks) rather than a fresh person detection on every frame. Chosen by measured accuracy
-            (``benchmarks/accuracy.py --detection`` compares them) and it is the cheaper of the two.
+            landmarks) rather than a fresh person detection on every frame (``benchmarks/accuracy.py
+            --detection`` compares them). Tracking is cheaper (the detector runs only when the person is
+            lost) and steadier at the foot: with detection one heel-down rep of the synthetic clips read as
+            a heel lift and the wrong rep became the result. Detection's peak angles were closer in the
+            median clip (2.0 vs 2.6 deg) but not in the worst (6.4 vs 6.2).
     """
 
     side: Side | None = None
