@@ -205,7 +205,7 @@ def test_headline_with_a_marker_scale_and_uncertainty() -> None:
 @pytest.mark.parametrize(
     ("tilt_deg", "yaw_deg", "source", "expected"),
     [
-        (None, None, None, "level; turn from side-on not measured"),
+        (None, None, None, "up-down tilt not measured (assumed level); turn from side-on not measured"),
         (0.2, None, "vertical edges", "level; turn from side-on not measured"),
         (
             4.5,

@@ -216,7 +216,17 @@ def test_reported_camera_yaw_is_right(name: str) -> None:
     if m.camera_yaw_deg is None:
         return
     assert m.camera_yaw_deg == pytest.approx(gt["camera"]["yaw_deg"], abs=YAW_TOLERANCE_DEG)
-    assert m.camera_tilt_deg == pytest.approx(gt["camera"]["tilt_deg"], abs=TILT_TOLERANCE_DEG)
+
+
+@pytest.mark.parametrize("name", clip_params("camera_tilt"))
+def test_reported_camera_tilt_is_right_or_not_measured(name: str) -> None:
+    """A marker or sheet always gives the tilt; otherwise it is right where reported, and None (not a
+    made-up 0) where the room's lines could not give it."""
+    gt, m = truth(name), measured(name)
+    if gt["marker"] is not None:
+        assert m.camera_tilt_deg is not None
+    if m.camera_tilt_deg is not None:
+        assert m.camera_tilt_deg == pytest.approx(gt["camera"]["tilt_deg"], abs=TILT_TOLERANCE_DEG)
 
 
 @pytest.mark.skipif(not CLIP_NAMES, reason=missing_reason(SYNTHETIC))

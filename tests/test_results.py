@@ -120,6 +120,12 @@ def test_to_dict_is_strict_json(with_peak: bool) -> None:
     assert json.loads(text) == data
 
 
+def test_unmeasured_camera_orientation_is_null_not_zero() -> None:
+    data = dataclasses.replace(measurement(), camera_tilt_deg=None, camera_yaw_deg=None).to_dict()
+    assert data["camera"]["tilt_deg"] is None
+    assert data["camera"]["yaw_deg"] is None
+
+
 def test_to_dict_values() -> None:
     data = measurement().to_dict()
     assert data["side"] == "left"

@@ -244,8 +244,11 @@ def scale_source(measurement: Measurement, foot_length_cm: float | None = None) 
 def camera_words(measurement: Measurement) -> str:
     """How the camera stood against the person, in words, and whether the result is corrected for it."""
     yaw = _optional_float(measurement.camera_yaw_deg)
-    tilt = _optional_float(measurement.camera_tilt_deg) or 0.0
-    look = "level" if abs(tilt) < 0.5 else f"looking {'down' if tilt > 0 else 'up'} {abs(tilt):.0f}°"
+    tilt = _optional_float(measurement.camera_tilt_deg)
+    if tilt is None:
+        look = "up-down tilt not measured (assumed level)"
+    else:
+        look = "level" if abs(tilt) < 0.5 else f"looking {'down' if tilt > 0 else 'up'} {abs(tilt):.0f}°"
     if yaw is None:
         return f"{look}; turn from side-on not measured (assumed side-on: a floor marker measures it)"
     where = "behind" if yaw > 0 else "in front of"

@@ -241,12 +241,16 @@ _SCALE_NAMES = {"aruco": "ArUco marker", "a4": "A4 sheet", "letter": "Letter she
 def _camera_line(m: Measurement) -> str:
     if not m.camera_roll_applied:
         return "Camera: level unknown (no straight edges found; measured against the image vertical)\n"
+    if m.camera_tilt_deg is None:
+        tilt = "tilt not measured (assumed level)"
+    else:
+        tilt = f"tilt {_signed(m.camera_tilt_deg)} deg"
     if m.camera_yaw_deg is None:
         yaw = "yaw not measured (assumed side-on; a marker or the lines of the room give it)"
     else:
         yaw = f"yaw {_signed(m.camera_yaw_deg)} deg from side-on"
     return (
-        f"Camera: roll {_signed(m.camera_roll_deg)} deg, tilt {_signed(m.camera_tilt_deg)} deg, {yaw} "
+        f"Camera: roll {_signed(m.camera_roll_deg)} deg, {tilt}, {yaw} "
         f"(from the {m.camera_source}; corrected)\n"
     )
 

@@ -321,7 +321,7 @@ def analyse(
             info.codec,
         ),
         frames=series,
-        camera_tilt_deg=camera.tilt_deg,
+        camera_tilt_deg=camera.tilt_deg if camera.tilt_known else None,
         camera_yaw_deg=camera.yaw_deg(choice.facing) if camera.yaw_known else None,
         camera_source=camera.source,
     )

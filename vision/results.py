@@ -184,7 +184,7 @@ class Measurement:
     warnings: tuple[str, ...]
     video: VideoMeta
     frames: FrameSeries
-    camera_tilt_deg: float = 0.0  # pitch below the horizon (+ looks down), 0 when not measured
+    camera_tilt_deg: float | None = None  # pitch below the horizon (+ looks down), None: not measured
     camera_yaw_deg: float | None = None  # turn from side-on (+: the camera sees the back), None: not measured
     camera_source: str = "none"  # what gave the camera's orientation
 
