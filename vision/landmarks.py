@@ -17,11 +17,13 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from vision.shin_front import shin_front_chord
+
 Side = Literal["left", "right"]
 FloatArray = npt.NDArray[np.float64]
 
 N_LANDMARKS = 33
-N_SILHOUETTE = 8
+N_SILHOUETTE = 12
 
 
 class Landmark(IntEnum):
@@ -33,6 +35,8 @@ class Landmark(IntEnum):
     the knee and near the foot index, and against it near the heel. The bottom of the heel (the silhouette's
     lowest point under the heel landmark) gives the heel's height: the back of the heel is a near-vertical
     edge, so its extreme point slides up and down it, while the sole under the heel is a near-level edge.
+    The front of the shin's top and bottom are the ends of the chord an inclinometer lying on the shin makes
+    (30% and 60% of the way from knee to ankle, :mod:`vision.shin_front`).
     """
 
     NOSE = 0
@@ -56,6 +60,10 @@ class Landmark(IntEnum):
     RIGHT_HEEL_BACK = 38
     LEFT_HEEL_BOTTOM = 39
     RIGHT_HEEL_BOTTOM = 40
+    LEFT_SHIN_FRONT_TOP = 41
+    RIGHT_SHIN_FRONT_TOP = 42
+    LEFT_SHIN_FRONT_BOTTOM = 43
+    RIGHT_SHIN_FRONT_BOTTOM = 44
 
 
 #: Search radius around a landmark for its silhouette point, as a fraction of the shin (knee) or foot length.
@@ -87,6 +95,8 @@ class LegLandmarks:
     toe_tip: Landmark
     heel_back: Landmark
     heel_bottom: Landmark
+    shin_front_top: Landmark
+    shin_front_bottom: Landmark
 
     @classmethod
     def of(cls, side: Side) -> LegLandmarks:
@@ -101,6 +111,8 @@ class LegLandmarks:
             "TOE_TIP",
             "HEEL_BACK",
             "HEEL_BOTTOM",
+            "SHIN_FRONT_TOP",
+            "SHIN_FRONT_BOTTOM",
         )
         return cls(*(Landmark[f"{prefix}_{name}"] for name in names))
 
@@ -116,7 +128,7 @@ class PoseTrack:
         time_s: (n_frames,) presentation time of each frame in seconds.
         frame_index: (n_frames,) index of each frame in the decoded stream.
         width_px, height_px: size of the upright frame.
-        silhouette_px: (n_frames, 8, 2) the mask points (Landmark 33-40), or None when not measured.
+        silhouette_px: (n_frames, 12, 2) the mask points (Landmark 33-44), or None when not measured.
     """
 
     xy_px: FloatArray
@@ -189,7 +201,7 @@ class FramePose:
     xy_px: FloatArray  # (33, 2)
     visibility: FloatArray  # (33,)
     world_m: FloatArray  # (33, 3)
-    silhouette_px: FloatArray = field(default_factory=lambda: np.full((N_SILHOUETTE, 2), np.nan))  # (8, 2)
+    silhouette_px: FloatArray = field(default_factory=lambda: np.full((N_SILHOUETTE, 2), np.nan))  # (12, 2)
 
     @classmethod
     def missing(cls, frame_index: int, time_s: float) -> FramePose:
@@ -249,8 +261,8 @@ def extreme_point(
 
 
 def silhouette_points(mask: npt.NDArray[np.float32], xy_px: FloatArray) -> FloatArray:
-    """(8, 2) knee front, toe tip, heel back and heel bottom of each leg (Landmark 33-40 order), from the
-    person mask.
+    """(12, 2) knee front, toe tip, heel back, heel bottom and the front-of-shin chord's ends of each leg
+    (Landmark 33-44 order), from the person mask.
 
     "Front" is the way the toes point in this frame (heel to foot index, both feet); "down" is the image's.
     """
@@ -277,6 +289,9 @@ def silhouette_points(mask: npt.NDArray[np.float32], xy_px: FloatArray) -> Float
         out[leg.heel_bottom - N_LANDMARKS] = extreme_point(
             mask, xy_px[leg.heel] + HEEL_BOTTOM_DROP * foot_px * down, HEEL_BOTTOM_RADIUS * foot_px, down
         )
+        chord = shin_front_chord(mask, xy_px[leg.knee], xy_px[leg.ankle], forward[0])
+        out[leg.shin_front_top - N_LANDMARKS] = chord[0]
+        out[leg.shin_front_bottom - N_LANDMARKS] = chord[1]
     return out
 
 

@@ -16,15 +16,27 @@ import numpy.typing as npt
 from vision.landmarks import Landmark, LegLandmarks, PoseTrack, Side
 
 FloatArray = npt.NDArray[np.float64]
-POINT_NAMES = ("hip", "knee", "ankle", "heel", "toe", "knee_front", "toe_tip", "heel_back", "heel_bottom")
+POINT_NAMES = (
+    "hip",
+    "knee",
+    "ankle",
+    "heel",
+    "toe",
+    "knee_front",
+    "toe_tip",
+    "heel_back",
+    "heel_bottom",
+    "shin_front_top",
+    "shin_front_bottom",
+)
 
 
 @dataclass(frozen=True)
 class LegPoints:
     """Pixel tracks (n_frames, 2) of the tested leg and visibilities (n_frames,), NaN where missing.
 
-    ``knee_front``, ``toe_tip``, ``heel_back`` and ``heel_bottom`` are silhouette points (see
-    :class:`Landmark`).
+    ``knee_front``, ``toe_tip``, ``heel_back``, ``heel_bottom`` and the front-of-shin chord's ends
+    ``shin_front_top`` and ``shin_front_bottom`` are silhouette points (see :class:`Landmark`).
     """
 
     hip: FloatArray
@@ -36,6 +48,8 @@ class LegPoints:
     toe_tip: FloatArray
     heel_back: FloatArray
     heel_bottom: FloatArray
+    shin_front_top: FloatArray
+    shin_front_bottom: FloatArray
     visibility: dict[str, FloatArray]
 
     def __post_init__(self) -> None:

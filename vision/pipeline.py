@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vision import geometry, quality
+from vision.angles import rep_angles
 from vision.calibration import FloorScale, Paper, find_floor_scale
 from vision.camera import (
     CameraPose,
@@ -25,7 +26,18 @@ from vision.camera import (
 from vision.errors import InputError
 from vision.landmarks import FramePose, PoseEstimator, PoseTrack, Side
 from vision.legs import LegChoice, LegPoints, choose_leg, leg_points
-from vision.results import FrameSeries, Measurement, PeakResult, RepResult, ScaleResult, VideoMeta, WallResult
+from vision.results import (
+    AXIS_PLUS_OFFSET,
+    STATUS_NO_VALID_REP,
+    STATUS_OK,
+    FrameSeries,
+    Measurement,
+    PeakResult,
+    RepResult,
+    ScaleResult,
+    VideoMeta,
+    WallResult,
+)
 from vision.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
 from vision.video import VideoInfo, VideoReader
 from vision.wall import TOE_TIP_HEIGHT_CM, find_wall, knee_reached_wall
@@ -51,6 +63,13 @@ MIN_WALL_CONFIDENCE = 0.5
 #: A camera set up by eye "at shin height, side-on" is taken to be within this many degrees (1 sigma) of level
 #: and side-on where its tilt or yaw could not be measured.
 ASSUMED_ORIENTATION_SIGMA_DEG = 5.0
+#: A result whose shin angle is less sure than this (1 sigma) is called doubtful: twice it is the 5 deg
+#: that matters between sides and sessions.
+DOUBTFUL_ANGLE_SIGMA_DEG = 2.5
+#: The result's rep may read at most this much more than the median of the other valid reps unquestioned.
+OUTLIER_REP_DEG = 8.0
+#: Where no level was found in the scene, the phone is taken as held upright to within this (1 sigma).
+ASSUMED_ROLL_SIGMA_DEG = 3.0
 #: Frames of the set-up check looked at for the camera's yaw.
 SETUP_SCENE_FRAMES = 3
 #: An adult foot (heel to toe) is 23-30 cm: only used to size a 1 cm tolerance when there is no scale.
@@ -266,28 +285,36 @@ def analyse(
     knee_name, toe_name, heel_name = SILHOUETTE_POINTS if silhouette else LANDMARK_POINTS
     toe_tip_px = np.nanmedian(series.leg_px[toe_name], axis=0)
     px_per_cm = _px_per_cm_at_toe(scale, camera, toe_tip_px)
-    reps = find_reps(series.shin_angle_smooth_deg, series.time_s, options.rep_params)
+    reps = find_reps(series.tibia_axis_smooth_deg, series.time_s, options.rep_params)
     if not reps:
         raise InputError(
             "no forward rock found: rock the knee forward toward the wall and back 2-3 times, heel down"
         )
     toe_along = geometry.distance_along_px(leg.toe, np.nanmedian(leg.toe, axis=0), choice.facing, up)
+    doubt = AngleDoubt(camera, choice.facing, level_known)
     rep_results = tuple(
-        _rep_result(i, rep, series, foot_px, px_per_cm, toe_along, options) for i, rep in enumerate(reps)
+        _rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, options)
+        for i, rep in enumerate(reps)
     )
     valid = [rep for rep in rep_results if rep.valid]
-    if not valid:
-        warnings.append(
-            "no valid rep: every rock lifted the heel or moved the foot; the deepest rock is shown"
+    status, status_message = STATUS_OK, None
+    peak = None
+    if valid:
+        best = max(valid, key=lambda rep: rep.shin_angle_deg)
+        wall = None
+        if frames_between is not None and silhouette:
+            wall = _wall(frames_between, best, series, track, choice.facing, up, scale, px_per_cm, foot_px)
+        foot_cm = options.foot_length_cm if scale.source == "foot" else None
+        names = (knee_name, toe_name, heel_name)
+        camera_doubt_cm = _camera_doubt_cm(camera, series, best, choice.facing, names, foot_cm)
+        peak = _peak(best, valid, shin_px, px_per_cm, scale, wall, camera_doubt_cm)
+        warnings += angle_warnings(best, valid)
+    else:
+        status = STATUS_NO_VALID_REP
+        status_message = (
+            f"no valid rep: each of the {len(rep_results)} forward rocks lifted the heel or moved the front "
+            "foot, so there is no result; film again, keeping the heel down and the foot still"
         )
-    best = max(valid or rep_results, key=lambda rep: rep.shin_angle_deg)
-    wall = None
-    if frames_between is not None and silhouette:
-        wall = _wall(frames_between, best, series, track, choice.facing, up, scale, px_per_cm, foot_px)
-    foot_cm = options.foot_length_cm if scale.source == "foot" else None
-    names = (knee_name, toe_name, heel_name)
-    camera_doubt_cm = _camera_doubt_cm(camera, series, best, choice.facing, names, foot_cm)
-    peak = _peak(best, valid, shin_px, px_per_cm, scale, wall, camera_doubt_cm)
     spread = (
         (max(r.shin_angle_deg for r in valid) - min(r.shin_angle_deg for r in valid))
         if len(valid) > 1
@@ -324,7 +351,33 @@ def analyse(
         camera_tilt_deg=camera.tilt_deg if camera.tilt_known else None,
         camera_yaw_deg=camera.yaw_deg(choice.facing) if camera.yaw_known else None,
         camera_source=camera.source,
+        status=status,
+        status_message=status_message,
     )
+
+
+def angle_warnings(best: RepResult, valid: list[RepResult]) -> list[str]:
+    """Plain-words doubts about the result's angle: not read off the front of the shin, too uncertain to
+    stand beside the clinic's inclinometer, or far from the other valid reps."""
+    warnings = []
+    if best.shin_angle_source == AXIS_PLUS_OFFSET:
+        warnings.append(
+            "the front of the shin could not be traced (clothing, a hand or the other leg in the way?): "
+            "the shin angle is the knee-ankle line plus the typical angle between the two lines, so it is "
+            "less sure"
+        )
+    if best.shin_angle_uncertainty_deg > DOUBTFUL_ANGLE_SIGMA_DEG:
+        warnings.append(
+            f"the shin angle is doubtful (+-{best.shin_angle_uncertainty_deg:.1f} deg, 1 sigma, against the "
+            f"inclinometer's 1.3 deg): film closer, side-on, with the camera upright and the shin uncovered"
+        )
+    others = [rep.shin_angle_deg for rep in valid if rep is not best]
+    if others and best.shin_angle_deg - float(np.median(others)) > OUTLIER_REP_DEG:
+        warnings.append(
+            f"the deepest rep reads {best.shin_angle_deg - float(np.median(others)):.0f} deg more than the "
+            "other valid reps: check its frame before trusting the result"
+        )
+    return warnings
 
 
 def _series(
@@ -351,11 +404,18 @@ def _series(
     knee, toe, heel = (getattr(leg, name) for name in (SILHOUETTE_POINTS if silhouette else LANDMARK_POINTS))
     foot_px = _typical(np.abs(_along_floor_px(camera, toe, heel, choice.facing)), foot_vis, params)
     shin_px = _typical(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
-    sagittal = geometry.sagittal_angle_deg(
-        camera.rays(leg.knee), camera.rays(leg.ankle), camera.across, camera.up, camera.forward(choice.facing)
+    forward = camera.forward(choice.facing)
+    axis = geometry.sagittal_angle_deg(
+        camera.rays(leg.knee), camera.rays(leg.ankle), camera.across, camera.up, forward
     )
-    angle = clean(sagittal, t, shin_vis, params)
-    angle_image = clean(geometry.shin_angle_deg(leg.knee, leg.ankle, choice.facing), t, shin_vis, params)
+    top, bottom = leg.shin_front_top, leg.shin_front_bottom
+    front = geometry.sagittal_angle_deg(
+        camera.rays(top), camera.rays(bottom), camera.across, camera.up, forward
+    )
+    front_vis = np.minimum(shin_vis, vis["shin_front_top"])
+    angle = clean(front, t, front_vis, params)
+    axis_angle = clean(axis, t, shin_vis, params)
+    angle_image = clean(geometry.shin_angle_deg(top, bottom, choice.facing), t, front_vis, params)
     knee_vis = np.minimum(vis["knee"], vis["toe"])
     knee_over_toe = clean(_along_floor_px(camera, knee, toe, choice.facing), t, knee_vis, params)
     heel_lift = clean(
@@ -367,6 +427,8 @@ def _series(
         shin_angle_deg=angle,
         shin_angle_smooth_deg=smooth(angle, t, params),
         shin_angle_image_deg=angle_image,
+        tibia_axis_deg=axis_angle,
+        tibia_axis_smooth_deg=smooth(axis_angle, t, params),
         knee_over_toe_px=knee_over_toe,
         heel_lift_px=heel_lift,
         visibility=dict(vis),
@@ -438,16 +500,65 @@ def _typical(lengths_px: FloatArray, visibility: FloatArray, params: CleaningPar
     return float(np.median(lengths_px[good])) if good.any() else float("nan")
 
 
+@dataclass(frozen=True)
+class AngleDoubt:
+    """The camera the angles were measured with, and whether its level was measured: what the angles'
+    camera uncertainty is worked out from."""
+
+    camera: CameraPose
+    facing: int
+    level_known: bool
+
+    def deg(self, top: FloatArray, bottom: FloatArray) -> float:
+        """1-sigma change of the median sagittal angle of ``top`` over ``bottom`` (n, 2) from the camera's
+        unmeasured tilt and yaw (taken as 0 +- 5 deg) and, when no level was found, its roll (0 +- 3 deg)."""
+        camera = self.camera
+
+        def angle(c: CameraPose, rotate_deg: float = 0.0) -> float:
+            a, b = (_rotated(p, rotate_deg, c.centre_px) for p in (top, bottom))
+            values = geometry.sagittal_angle_deg(c.rays(a), c.rays(b), c.across, c.up, c.forward(self.facing))
+            return _median(values)
+
+        swings = [
+            abs(angle(high) - angle(low)) / 2 for low, high in camera.doubts(ASSUMED_ORIENTATION_SIGMA_DEG)
+        ]
+        if not self.level_known:
+            swings.append(
+                abs(angle(camera, ASSUMED_ROLL_SIGMA_DEG) - angle(camera, -ASSUMED_ROLL_SIGMA_DEG)) / 2
+            )
+        return float(np.sqrt(np.sum(np.square(swings)))) if swings else 0.0
+
+
+def _rotated(points_px: FloatArray, angle_deg: float, centre_px: FloatArray) -> FloatArray:
+    """Points turned by ``angle_deg`` about ``centre_px`` (what a camera rolled the other way would see)."""
+    if angle_deg == 0:
+        return points_px
+    a = np.radians(angle_deg)
+    turn = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    rotated: FloatArray = (points_px - centre_px) @ turn.T + centre_px
+    return rotated
+
+
 def _rep_result(
     index: int,
     rep: Rep,
     series: FrameSeries,
     foot_px: float,
+    shin_px: float,
     px_per_cm: float | None,
     toe_along_px: FloatArray,
+    doubt: AngleDoubt,
     options: MeasureOptions,
 ) -> RepResult:
     hold = slice(rep.hold_start, rep.hold_end + 1)
+    legs = {name: points[hold] for name, points in series.leg_px.items()}
+    angles = rep_angles(
+        series.shin_angle_deg[hold],
+        series.tibia_axis_deg[hold],
+        shin_px,
+        doubt.deg(legs["shin_front_top"], legs["shin_front_bottom"]),
+        doubt.deg(legs["knee"], legs["ankle"]),
+    )
     knee_px = _median(series.knee_over_toe_px[hold])
     lift_px = max(_median(series.heel_lift_px[hold]), 0.0)
     slide_px = abs(_median(toe_along_px[hold]))
@@ -466,8 +577,12 @@ def _rep_result(
         peak_time_s=float(series.time_s[rep.peak]),
         hold_start_time_s=float(series.time_s[rep.hold_start]),
         hold_end_time_s=float(series.time_s[rep.hold_end]),
-        shin_angle_deg=_median(series.shin_angle_deg[hold]),
+        shin_angle_deg=angles.shin_angle_deg,
+        shin_angle_uncertainty_deg=angles.shin_angle_uncertainty_deg,
+        shin_angle_source=angles.shin_angle_source,
         shin_angle_image_deg=_median(series.shin_angle_image_deg[hold]),
+        tibia_axis_deg=angles.tibia_axis_deg,
+        tibia_axis_uncertainty_deg=angles.tibia_axis_uncertainty_deg,
         knee_over_toe_px=knee_px,
         knee_over_toe_foot_ratio=knee_px / foot_px,
         knee_over_toe_cm=knee_px / px_per_cm if px_per_cm else None,

@@ -28,9 +28,26 @@ class VideoMeta:
     codec: str
 
 
+#: Where a shin angle came from: the front edge of the shin on the person mask (the inclinometer's line), or,
+#: where that edge could not be seen, the knee-ankle axis plus the typical offset between the two lines.
+FRONT_OF_SHIN = "front of shin"
+AXIS_PLUS_OFFSET = "knee-ankle axis + typical offset"
+
+#: ``Measurement.status``: a result the engine stands behind, or why there is none (``peak`` is None then).
+STATUS_OK = "ok"
+STATUS_NO_VALID_REP = "no_valid_rep"
+STATUS_NOT_A_LUNGE = "not_a_lunge"
+
+
 @dataclass(frozen=True)
 class RepResult:
-    """One forward rock. Angles are the median over the hold at the rep's deepest point."""
+    """One forward rock. Angles are the median over the hold at the rep's deepest point.
+
+    ``shin_angle_deg`` is the headline: the front of the shin from the floor normal, as a clinician's
+    inclinometer resting on the shin reads it (``shin_angle_source`` says when it had to come from the axis
+    instead). ``tibia_axis_deg`` is the knee-centre to ankle-centre line, as motion capture reports it. Each
+    has a 1-sigma uncertainty.
+    """
 
     index: int
     start_time_s: float
@@ -40,7 +57,11 @@ class RepResult:
     hold_start_time_s: float
     hold_end_time_s: float
     shin_angle_deg: float
+    shin_angle_uncertainty_deg: float
+    shin_angle_source: str
     shin_angle_image_deg: float
+    tibia_axis_deg: float
+    tibia_axis_uncertainty_deg: float
     knee_over_toe_px: float
     knee_over_toe_foot_ratio: float
     knee_over_toe_cm: float | None
@@ -65,7 +86,11 @@ class PeakResult:
     frame: int
     time_s: float
     shin_angle_deg: float
+    shin_angle_uncertainty_deg: float
+    shin_angle_source: str
     shin_angle_image_deg: float
+    tibia_axis_deg: float
+    tibia_axis_uncertainty_deg: float
     knee_over_toe_px: float
     knee_over_toe_foot_ratio: float
     knee_over_toe_cm: float | None
@@ -88,7 +113,11 @@ class PeakResult:
             frame=rep.peak_frame,
             time_s=rep.peak_time_s,
             shin_angle_deg=rep.shin_angle_deg,
+            shin_angle_uncertainty_deg=rep.shin_angle_uncertainty_deg,
+            shin_angle_source=rep.shin_angle_source,
             shin_angle_image_deg=rep.shin_angle_image_deg,
+            tibia_axis_deg=rep.tibia_axis_deg,
+            tibia_axis_uncertainty_deg=rep.tibia_axis_uncertainty_deg,
             knee_over_toe_px=rep.knee_over_toe_px,
             knee_over_toe_foot_ratio=rep.knee_over_toe_foot_ratio,
             knee_over_toe_cm=rep.knee_over_toe_cm,
@@ -132,9 +161,11 @@ class FrameSeries:
 
     frame_index: npt.NDArray[np.int64]
     time_s: FloatArray
-    shin_angle_deg: FloatArray  # cleaned, against the floor normal
-    shin_angle_smooth_deg: FloatArray  # zero-phase smoothed: reps are found on this
+    shin_angle_deg: FloatArray  # front of the shin (the inclinometer's line), cleaned, from the floor normal
+    shin_angle_smooth_deg: FloatArray  # zero-phase smoothed (for charts)
     shin_angle_image_deg: FloatArray  # raw, against the image vertical
+    tibia_axis_deg: FloatArray  # knee-centre to ankle-centre line, cleaned, against the floor normal
+    tibia_axis_smooth_deg: FloatArray  # zero-phase smoothed: reps are found on this
     knee_over_toe_px: FloatArray
     heel_lift_px: FloatArray
     visibility: dict[str, FloatArray] = field(default_factory=dict)
@@ -150,6 +181,8 @@ class FrameSeries:
             "shin_angle_deg",
             "shin_angle_smooth_deg",
             "shin_angle_image_deg",
+            "tibia_axis_deg",
+            "tibia_axis_smooth_deg",
             "knee_over_toe_px",
             "heel_lift_px",
         ):
@@ -165,7 +198,12 @@ class FrameSeries:
 
 @dataclass(frozen=True)
 class Measurement:
-    """Everything measured from one clip."""
+    """Everything measured from one clip.
+
+    ``status`` is :data:`STATUS_OK` when ``peak`` is a result the engine stands behind; otherwise it names why
+    there is none (:data:`STATUS_NO_VALID_REP`, :data:`STATUS_NOT_A_LUNGE`), ``peak`` is None,
+    ``status_message`` says it in one plain line with what to do, and the reps are still listed.
+    """
 
     side: Side
     facing: str  # "left" or "right": where the person faces in the (upright) image
@@ -187,11 +225,17 @@ class Measurement:
     camera_tilt_deg: float | None = None  # pitch below the horizon (+ looks down), None: not measured
     camera_yaw_deg: float | None = None  # turn from side-on (+: the camera sees the back), None: not measured
     camera_source: str = "none"  # what gave the camera's orientation
+    status: str = STATUS_OK
+    status_message: str | None = None
+    leg_choice: str = ""  # which leg was measured and why, in plain words
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (no per-frame arrays; NaN becomes None)."""
         data = {
+            "status": self.status,
+            "status_message": self.status_message,
             "side": self.side,
+            "leg_choice": self.leg_choice,
             "facing": self.facing,
             "peak": asdict(self.peak) if self.peak else None,
             "reps": [asdict(rep) for rep in self.reps],
@@ -237,6 +281,7 @@ def write_frames_csv(series: FrameSeries, path: Path) -> None:
         "shin_angle_deg": series.shin_angle_deg,
         "shin_angle_smooth_deg": series.shin_angle_smooth_deg,
         "shin_angle_image_deg": series.shin_angle_image_deg,
+        "tibia_axis_deg": series.tibia_axis_deg,
         "knee_over_toe_px": series.knee_over_toe_px,
         "heel_lift_px": series.heel_lift_px,
     }

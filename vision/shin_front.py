@@ -1,0 +1,130 @@
+"""The front of the shin on the person mask: where a clinician's inclinometer rests.
+
+The lunge test's angle in the clinic is read by an inclinometer (or a phone) laid on the front of the shin,
+about 15 cm below the tibial tuberosity, not along the knee-centre to ankle-centre line; on adult legs the two
+differ by 3-7 deg at the deepest rep. A flat instrument rests on the shin's most prominent points, so what it
+reads is the chord of the front edge's convex envelope over the band it covers: 30% to 60% of the way from
+the knee to the ankle.
+
+Here the front edge is traced on MediaPipe's person mask along rays square to the knee-ankle line, each from
+the line forward until the mask ends (sub-pixel, at probability 0.5). The envelope's chord gives two points:
+its ends at 30% and 60%. The landmarks only place the band; a constant offset of the mask's edge (its soft
+rim, clothing a few mm thick) moves both ends alike and leaves the angle unchanged. Pure functions, no state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+#: The band of the shin an inclinometer covers, as fractions of the way from the knee to the ankle.
+BAND = (0.3, 0.6)
+#: Rays traced across the band (inclusive of both ends).
+N_RAYS = 13
+#: A ray looks this far forward of the knee-ankle line, as a fraction of the shin length (the front of the
+#: shin lies 0.08-0.15 shin lengths in front of the line; more than this is not the shin).
+MAX_DEPTH = 0.35
+#: Step along a ray, in mask pixels.
+STEP_PX = 0.5
+#: Mask probability above which a pixel belongs to the person.
+THRESHOLD = 0.5
+#: At least this share of the rays must find the edge, including both ends' neighbourhoods.
+MIN_RAY_SHARE = 0.7
+
+
+def bilinear(mask: npt.NDArray[np.float32], points_px: FloatArray) -> FloatArray:
+    """Mask values at (n, 2) sub-pixel points (x, y; pixel centres at integers); 0 outside the image."""
+    height, width = mask.shape
+    x, y = points_px[:, 0], points_px[:, 1]
+    inside = (x >= 0) & (y >= 0) & (x <= width - 1) & (y <= height - 1)
+    xc, yc = np.clip(x, 0, width - 1.001), np.clip(y, 0, height - 1.001)
+    x0, y0 = np.floor(xc).astype(int), np.floor(yc).astype(int)
+    fx, fy = xc - x0, yc - y0
+    m = np.asarray(mask, dtype=np.float64)
+    top = m[y0, x0] * (1 - fx) + m[y0, x0 + 1] * fx
+    bottom = m[y0 + 1, x0] * (1 - fx) + m[y0 + 1, x0 + 1] * fx
+    values: FloatArray = np.where(inside, top * (1 - fy) + bottom * fy, 0.0)
+    return values
+
+
+def edge_depth_px(
+    mask: npt.NDArray[np.float32], origin_px: FloatArray, normal: FloatArray, max_px: float
+) -> float:
+    """Distance along ``normal`` from ``origin_px`` (inside the mask) to where the mask ends, or NaN.
+
+    The crossing of the threshold is interpolated between the two samples around it. NaN when the origin is
+    outside the mask or the mask does not end within ``max_px``.
+    """
+    steps = np.arange(0.0, max_px + STEP_PX, STEP_PX)
+    values = bilinear(mask, origin_px[None, :] + steps[:, None] * normal[None, :])
+    if values[0] <= THRESHOLD:
+        return float("nan")
+    below = np.flatnonzero(values <= THRESHOLD)
+    if not below.size:
+        return float("nan")
+    i = int(below[0])
+    v0, v1 = values[i - 1], values[i]
+    return float(steps[i - 1] + STEP_PX * (v0 - THRESHOLD) / (v0 - v1))
+
+
+def upper_envelope(s: FloatArray, d: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Vertices of the upper convex hull of points (s, d) with increasing s (monotone chain)."""
+    hull: list[tuple[float, float]] = []
+    for point in sorted(zip(s.tolist(), d.tolist(), strict=True)):
+        while len(hull) >= 2:
+            (s1, d1), (s2, d2) = hull[-2], hull[-1]
+            if (s2 - s1) * (point[1] - d1) - (d2 - d1) * (point[0] - s1) >= 0:
+                hull.pop()
+            else:
+                break
+        hull.append(point)
+    vertices = np.array(hull, dtype=np.float64)
+    return vertices[:, 0], vertices[:, 1]
+
+
+def shin_front_chord(
+    mask: npt.NDArray[np.float32], knee_px: FloatArray, ankle_px: FloatArray, forward_x: float
+) -> FloatArray:
+    """(2, 2) the front-of-shin chord's ends at 30% and 60% from knee to ankle, in mask pixels, or NaN.
+
+    Args:
+        mask: person probability (height, width).
+        knee_px, ankle_px: (2,) the leg's knee and ankle in the mask's pixels.
+        forward_x: +1 when the toes point image right, -1 when left: the side the front of the shin is on.
+    """
+    missing = np.full((2, 2), np.nan)
+    if not (np.all(np.isfinite(knee_px)) and np.all(np.isfinite(ankle_px))) or forward_x == 0:
+        return missing
+    axis = ankle_px - knee_px
+    length = float(np.hypot(*axis))
+    if length < 10:
+        return missing
+    down = axis / length
+    normal = np.array([-down[1], down[0]])
+    if normal[0] * forward_x < 0:
+        normal = -normal
+    s = np.linspace(*BAND, N_RAYS)
+    depth = np.array([edge_depth_px(mask, knee_px + t * axis, normal, MAX_DEPTH * length) for t in s])
+    found = np.isfinite(depth)
+    ends_found = found[: N_RAYS // 4].any() and found[-(N_RAYS // 4) :].any()
+    if found.mean() < MIN_RAY_SHARE or not ends_found:
+        return missing
+    hull_s, hull_d = upper_envelope(s[found] * length, depth[found])
+    ends_s = np.array(BAND) * length
+    ends_d = _extend(ends_s, hull_s, hull_d)
+    chord: FloatArray = knee_px[None, :] + ends_s[:, None] * down[None, :] + ends_d[:, None] * normal[None, :]
+    return chord
+
+
+def _extend(x: FloatArray, xp: FloatArray, fp: FloatArray) -> FloatArray:
+    """Piecewise-linear ``fp(xp)`` at ``x``, extended along the end segments beyond ``xp``'s range."""
+    if len(xp) < 2:
+        return np.full_like(x, fp[0])
+    values: FloatArray = np.interp(x, xp, fp)
+    first = (fp[1] - fp[0]) / (xp[1] - xp[0])
+    last = (fp[-1] - fp[-2]) / (xp[-1] - xp[-2])
+    values = np.where(x < xp[0], fp[0] + first * (x - xp[0]), values)
+    values = np.where(x > xp[-1], fp[-1] + last * (x - xp[-1]), values)
+    return values
