@@ -30,7 +30,7 @@ from vision.errors import InputError
 from vision.landmarks import Side
 from vision.norms import ASYMMETRY_CM, ASYMMETRY_DEG, MDC_CM, MDC_DEG, REFERENCES
 from vision.report import ReportInput, build_report
-from vision.storage import HistoryStore, MeasurementRecord, default_db_path, trend
+from vision.storage import ANGLE_KIND_WORDS, HistoryStore, MeasurementRecord, default_db_path, trend
 from vision.video import VIDEO_SUFFIXES, limit_heap_growth
 
 ROOT = Path(__file__).resolve().parent
@@ -334,82 +334,146 @@ def trend_chart(rows: list[dict[str, Any]], band: al.Band | None, title: str) ->
 
 def show_result(analysis: al.ClipAnalysis, key: str) -> None:
     m = analysis.measurement
-    head = al.headline(m, analysis.foot_length_cm)
     with st.container(border=True):
         st.subheader(f"{al.side_label(m.side)} — {analysis.clip_name}")
-        for warning in al.plain_warnings(m):
-            st.warning(warning, icon="⚠️")
-        cols = st.columns(3)
-        cols[0].metric(
-            "Shin angle", al.format_angle(head.shin_angle_deg), help="Lunge angle: shin from vertical"
-        )
-        cols[1].metric(
-            "Knee over toe",
-            al.format_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm),
-            help="Knee-to-wall distance: how far the knee travels past the toes with the heel down",
-        )
-        cols[2].metric("Reps counted", f"{head.valid_reps} of {head.total_reps}")
-        words = al.knee_position_words(head.knee_over_toe_cm, head.knee_over_toe_foot_ratio)
-        st.markdown(f"**Scale from:** {head.scale_source} · {words.capitalize()}")
-        st.caption(f"Camera: {al.camera_words(m)}")
-        if head.toe_to_wall_cm is not None:
-            reached = (
-                "the knee reached the wall" if head.knee_reached_wall else "the knee stopped short of it"
-            )
-            st.markdown(
-                f"**Toe to wall:** {al.format_cm(head.toe_to_wall_cm, head.toe_to_wall_uncertainty_cm)}"
-                f" — {reached}"
-            )
+        show_side_mismatch(analysis, key)
+        if not al.has_result(m):
+            show_no_result(analysis, key)
+            return
+        head = al.headline(m, analysis.foot_length_cm)
+        if m.warnings or any(not rep.valid for rep in m.reps):
+            with st.expander(f"Notes on this clip ({len(al.plain_warnings(m))})"):
+                for warning in al.plain_warnings(m):
+                    st.markdown(f"- {warning}")
+        show_figures(analysis, head)
         result = al.side_result(m)
         if result is not None:
             summary = al.norms_summary(result)
-            box = (
-                st.error
-                if summary.band == "limited"
-                else st.info
-                if summary.band == "borderline"
-                else st.success
-            )
-            box(summary.text)
+            st.info(summary.text, icon="📏")  # a finding, not an error: neutral styling
             with st.expander("References"):
                 for reference in summary.references:
                     st.caption(reference)
         left, right = st.columns([3, 2])
         with left:
-            st.altair_chart(angle_chart({m.side: analysis}, colour_by_side=False), width="stretch")
-            st.dataframe(
-                pd.DataFrame(al.rep_rows(m)).drop(columns=["side", "valid"]),
-                hide_index=True,
-                width="stretch",
-            )
+            show_reps(analysis)
         with right:
             st.image(analysis.peak_png, caption="Deepest valid rep: the result", width="stretch")
-        with st.expander("Annotated video"):
-            st.video(analysis.annotated_mp4)
-        stem = Path(analysis.clip_name).stem or "clip"
-        d1, d2 = st.columns(2)
-        d1.download_button(
-            "Download annotated video",
-            analysis.annotated_mp4,
-            file_name=f"{stem}_{m.side}_annotated.mp4",
-            mime="video/mp4",
-            key=f"dl_video_{key}",
-            on_click="ignore",
-        )
-        d2.download_button(
-            "Download per-frame CSV",
-            analysis.frames_csv,
-            file_name=f"{stem}_{m.side}_frames.csv",
-            mime="text/csv",
-            key=f"dl_csv_{key}",
-            on_click="ignore",
-        )
+        show_downloads(analysis, key)
         save_form(analysis, key)
+
+
+def show_figures(analysis: al.ClipAnalysis, head: al.Headline) -> None:
+    m = analysis.measurement
+    cols = st.columns(3)
+    cols[0].metric(
+        "Shin angle",
+        al.format_angle_pm(head.shin_angle_deg, head.shin_angle_uncertainty_deg),
+        help=al.SHIN_ANGLE_HELP,
+    )
+    cols[1].metric(
+        "Knee over toe",
+        al.format_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm),
+        help="How far the front of the knee travels past the toes with the heel down (+ = past the toes)",
+    )
+    cols[2].metric("Reps counted", f"{head.valid_reps} of {head.total_reps}")
+    st.caption(
+        f"{al.shin_angle_words(head)} Tibia axis (knee-ankle line, as motion capture reports it): "
+        f"{al.format_angle_pm(head.tibia_axis_deg, head.tibia_axis_uncertainty_deg)}."
+    )
+    if m.leg_choice:
+        st.caption(f"Leg measured: {m.leg_choice}")
+    words = al.knee_position_words(head.knee_over_toe_cm, head.knee_over_toe_foot_ratio)
+    st.markdown(f"**Scale from:** {head.scale_source} · {words.capitalize()}")
+    st.caption(f"Camera: {al.camera_words(m)}")
+    if head.toe_to_wall_cm is not None:
+        reached = "the knee reached the wall" if head.knee_reached_wall else "the knee stopped short of it"
+        st.markdown(
+            f"**Toe to wall:** {al.format_cm(head.toe_to_wall_cm, head.toe_to_wall_uncertainty_cm)}"
+            f" — {reached}"
+        )
+
+
+def show_reps(analysis: al.ClipAnalysis) -> None:
+    m = analysis.measurement
+    st.altair_chart(angle_chart({m.side: analysis}, colour_by_side=False), width="stretch")
+    st.dataframe(
+        pd.DataFrame(al.rep_rows(m)).drop(columns=["side", "valid"]),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def show_no_result(analysis: al.ClipAnalysis, key: str) -> None:
+    """What was seen in a clip without a result, why nothing counted and what to do: no figure, no save."""
+    m = analysis.measurement
+    said = al.no_result(m)
+    if said is None:
+        return
+    st.warning(f"**{said.title}.** {said.reason}")
+    st.markdown(said.seen)
+    st.markdown("**What to do next:**\n" + "\n".join(f"- {step}" for step in said.next_steps))
+    notes = al.plain_warnings(m)
+    if notes:
+        with st.expander(f"What was seen in the clip ({len(notes)})"):
+            for note in notes:
+                st.markdown(f"- {note}")
+    if m.reps:
+        left, right = st.columns([3, 2])
+        with left:
+            show_reps(analysis)
+        with right:
+            if analysis.peak_png:
+                st.image(analysis.peak_png, caption="The deepest rep seen: not counted, not a result")
+    show_downloads(analysis, key)
+
+
+def show_side_mismatch(analysis: al.ClipAnalysis, key: str) -> None:
+    """Say plainly when the clip in one side's box shows the other leg in front, and offer to swap."""
+    ss = state()
+    m = analysis.measurement
+    source = ss.sources.get(m.side)
+    requested = source.side if source is not None else None
+    message = al.side_mismatch(m, requested)
+    if message is None or source is None or requested is None:
+        return
+    st.warning(message, icon="↔️")
+    other: Side = "right" if requested == "left" else "left"
+    if m.side == requested and st.button(f"Measure it as the {other} ankle", key=f"swap_{key}"):
+        del ss.sources[m.side]
+        ss.saved.pop(m.side, None)
+        add_source(dataclasses.replace(source, side=other), other)
+        st.rerun()
+
+
+def show_downloads(analysis: al.ClipAnalysis, key: str) -> None:
+    m = analysis.measurement
+    with st.expander("Annotated video"):
+        st.video(analysis.annotated_mp4)
+    stem = Path(analysis.clip_name).stem or "clip"
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Download annotated video",
+        analysis.annotated_mp4,
+        file_name=f"{stem}_{m.side}_annotated.mp4",
+        mime="video/mp4",
+        key=f"dl_video_{key}",
+        on_click="ignore",
+    )
+    d2.download_button(
+        "Download per-frame CSV",
+        analysis.frames_csv,
+        file_name=f"{stem}_{m.side}_frames.csv",
+        mime="text/csv",
+        key=f"dl_csv_{key}",
+        on_click="ignore",
+    )
 
 
 def save_form(analysis: al.ClipAnalysis, key: str) -> None:
     ss = state()
     side = analysis.measurement.side
+    if not al.has_result(analysis.measurement):
+        return  # nothing to save: the clip has no result
     if side in ss.saved:
         st.success(f"Saved to the history of {ss.saved[side][1]} (entry #{ss.saved[side][0]}).")
         return
@@ -668,10 +732,10 @@ def page_compare() -> None:
         return
     diff = comparison.asymmetry
     cols = st.columns(3)
-    cols[0].metric("Difference in shin angle", f"{diff.diff_deg:.1f}°")
-    cols[1].metric("Difference in knee-to-wall", "n/a" if diff.diff_cm is None else f"{diff.diff_cm:.1f} cm")
+    cols[0].metric("Difference in shin angle", f"{al.round_half(diff.diff_deg):.1f}°")
+    cols[1].metric("Difference in knee over toe", "n/a" if diff.diff_cm is None else f"{diff.diff_cm:.1f} cm")
     cols[2].metric("Stiffer side", diff.stiffer_side or "neither")
-    (st.error if diff.significant else st.success)(comparison.text)
+    st.info(comparison.text, icon="↔️")  # a finding, not an error: neutral styling
     st.caption(
         f"A side-to-side difference counts when it exceeds {ASYMMETRY_DEG:g}° or {ASYMMETRY_CM:g} cm "
         "(minimal detectable change)."
@@ -764,16 +828,20 @@ def history_body(store: HistoryStore) -> None:
     st.dataframe(pd.DataFrame(al.history_rows(records)), hide_index=True, width="stretch")
     cols = st.columns(2)
     for col, side in zip(cols, al.SIDES, strict=True):
-        side_trend = trend(records, side)
         with col:
-            if not side_trend.points:
+            kinds = al.angle_kinds(records, side)
+            if not kinds:
                 st.caption(f"No {side} measurements yet.")
-                continue
-            st.altair_chart(
-                trend_chart(al.trend_rows(side_trend), al.mdc_band(side_trend), f"{side.capitalize()} ankle"),
-                width="stretch",
-            )
-            st.caption(al.mdc_words(side_trend))
+            for kind in kinds:  # one trend per kind of angle: the two are never compared
+                side_trend = trend(records, side, angle_kind=kind)
+                title = f"{side.capitalize()} ankle — {ANGLE_KIND_WORDS[kind]}"
+                st.altair_chart(
+                    trend_chart(al.trend_rows(side_trend), al.mdc_band(side_trend), title), width="stretch"
+                )
+                st.caption(al.mdc_words(side_trend))
+                note = al.kind_note(side_trend)
+                if note and kind == kinds[0]:
+                    st.caption(note)
     st.caption(
         f"Shaded band: first measurement ± {MDC_DEG:g}° (minimal detectable change, Powden 2015). "
         f"Distances: ± {MDC_CM:g} cm."
@@ -865,9 +933,9 @@ def edit_box(store: HistoryStore, records: list[MeasurementRecord]) -> None:
 
 def page_report() -> None:
     st.header("Report")
-    analyses = current_analyses()
+    analyses = {side: a for side, a in current_analyses().items() if al.has_result(a.measurement)}
     if not analyses:
-        st.info("Measure at least one ankle first on the **Measure** page.")
+        st.info("Measure at least one ankle with a result first on the **Measure** page.")
         return
     label = str(st.session_state.get("limit_feel") or "Not sure")
     feel = LIMIT_FEELS.get(label, "unsure")

@@ -174,8 +174,9 @@ def test_sample_clips_are_measured_once_and_then_served_from_the_cache(
     assert left.peak is not None
     assert right.peak is not None
     assert metrics(at, "Shin angle") == [
-        f"{left.peak.shin_angle_deg:.1f}°",
-        f"{right.peak.shin_angle_deg:.1f}°",
+        vision.app_logic.format_angle_pm(m.peak.shin_angle_deg, m.peak.shin_angle_uncertainty_deg)
+        for m in (left, right)
+        if m.peak is not None
     ]
     assert metrics(at, "Reps counted") == [
         f"{sum(r.valid for r in m.reps)} of {len(m.reps)}" for m in (left, right)

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
+from fakes import NO_VALID_REP_MESSAGE, make_measurement, rep
 
 from vision import app_logic as al
 from vision.annotate import AnnotatedVideoWriter
@@ -22,7 +23,7 @@ from vision.errors import InputError
 from vision.landmarks import N_LANDMARKS, FramePose, LegLandmarks
 from vision.norms import ASYMMETRY_DEG, BENNELL_1998, HOCH_MCKEON_2011, MDC_DEG, SideResult
 from vision.report import ReportInput, build_report, trend_svg
-from vision.results import FrameSeries, Measurement, PeakResult, RepResult, ScaleResult, VideoMeta, WallResult
+from vision.results import AXIS_PLUS_OFFSET, STATUS_NO_VALID_REP, STATUS_NOT_A_LUNGE, Measurement, WallResult
 from vision.storage import MeasurementRecord, trend
 from vision.video import VideoReader
 
@@ -31,116 +32,6 @@ SAMPLE_LEFT = ROOT / "sample_videos" / "lunge_left_aruco.mp4"
 SAMPLE_RIGHT = ROOT / "sample_videos" / "lunge_right_heel_lift.mp4"
 Image = npt.NDArray[np.uint8]
 T = TypeVar("T")
-
-
-# ---------------------------------------------------------------- hand-made measurements
-
-
-def rep(index: int, angle: float, valid: bool = True, cm: float | None = None, t0: float = 0.0) -> RepResult:
-    return build(
-        RepResult,
-        index=index,
-        start_time_s=t0,
-        end_time_s=t0 + 1.0,
-        hold_start_time_s=t0 + 0.4,
-        hold_end_time_s=t0 + 0.6,
-        peak_frame=int((t0 + 0.5) * 10),
-        peak_time_s=t0 + 0.5,
-        shin_angle_deg=angle,
-        shin_angle_image_deg=angle,
-        knee_over_toe_px=10.0,
-        knee_over_toe_foot_ratio=0.1,
-        knee_over_toe_cm=cm,
-        heel_lift_foot_ratio=0.0 if valid else 0.2,
-        heel_lift_cm=None,
-        foot_slide_foot_ratio=0.0,
-        heel_down=valid,
-        valid=valid,
-        reason=None if valid else "heel lifted by about 2.0 cm",
-    )
-
-
-def build(cls: type[T], **values: object) -> T:
-    """A dataclass from the given fields; fields the engine adds later (unknown here) are None."""
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    return cls(**{name: values.get(name) for name in names})
-
-
-def peak_of(r: RepResult, uncertainty_cm: float | None = None) -> PeakResult:
-    return build(
-        PeakResult,
-        frame=r.peak_frame,
-        time_s=r.peak_time_s,
-        shin_angle_deg=r.shin_angle_deg,
-        shin_angle_image_deg=r.shin_angle_image_deg,
-        knee_over_toe_px=r.knee_over_toe_px,
-        knee_over_toe_foot_ratio=r.knee_over_toe_foot_ratio,
-        knee_over_toe_cm=r.knee_over_toe_cm,
-        knee_over_toe_uncertainty_cm=uncertainty_cm,
-        heel_down=r.heel_down,
-    )
-
-
-def make_measurement(
-    side: str = "left",
-    facing: str = "right",
-    reps: tuple[RepResult, ...] | None = None,
-    px_per_cm: float | None = None,
-    points: dict[str, tuple[float, float]] | None = None,
-    shin_px: float = 100.0,
-    warnings: tuple[str, ...] = (),
-    source: str | None = None,
-    uncertainty_cm: float | None = None,
-) -> Measurement:
-    """A measurement of 20 frames at 10 fps with fixed leg points (by default a shin leaning forward)."""
-    n = 20
-    reps = reps if reps is not None else (rep(1, 30.0), rep(2, 35.0, t0=1.0))
-    valid = [r for r in reps if r.valid]
-    best = max(valid or list(reps), key=lambda r: r.shin_angle_deg)
-    points = points or {
-        "hip": (260.0, 100.0),
-        "knee": (250.0, 200.0),
-        "ankle": (200.0, 290.0),
-        "heel": (180.0, 300.0),
-        "toe": (260.0, 305.0),
-    }
-    angle = np.linspace(10.0, 35.0, n)
-    angle[3] = np.nan
-    series = FrameSeries(
-        frame_index=np.arange(n, dtype=np.int64),
-        time_s=np.arange(n) / 10.0,
-        shin_angle_deg=angle,
-        shin_angle_smooth_deg=angle,
-        shin_angle_image_deg=angle,
-        knee_over_toe_px=np.zeros(n),
-        heel_lift_px=np.zeros(n),
-        visibility={},
-        leg_px={name: np.tile(np.array(p, dtype=np.float64), (n, 1)) for name, p in points.items()},
-    )
-    scale = ScaleResult(
-        source=source or ("foot" if px_per_cm else "none"),
-        px_per_cm=px_per_cm,
-        relative_uncertainty=0.02 if px_per_cm else None,
-    )
-    return build(
-        Measurement,
-        side=side,
-        facing=facing,
-        peak=peak_of(best, uncertainty_cm),
-        reps=reps,
-        camera_roll_deg=0.0,
-        camera_roll_applied=False,
-        camera_roll_source="none",
-        up_unit=(0.0, -1.0),
-        foot_length_px=80.0,
-        shin_length_px=shin_px,
-        knee_over_toe_points="landmarks",
-        scale=scale,
-        analysed_every_n_frames=1,
-        warnings=warnings,
-        video=VideoMeta(10.0, n, 400, 320, 0, 2.0, "h264"),
-        frames=series,
-    )
 
 
 def analysis_of(m: Measurement, name: str = "clip.mp4", foot: float | None = None) -> al.ClipAnalysis:
@@ -253,6 +144,89 @@ def test_side_result_is_none_without_a_peak() -> None:
     m = dataclasses.replace(make_measurement(), peak=None)
     assert al.side_result(m) is None
     assert al.headline(m, None).shin_angle_deg is None
+
+
+def test_headline_is_the_front_of_shin_with_its_uncertainty_and_the_axis_second() -> None:
+    head = al.headline(make_measurement(reps=(rep(1, 38.3),)), None)
+    assert (head.shin_angle_deg, head.shin_angle_uncertainty_deg) == (38.3, 1.2)
+    assert (head.tibia_axis_deg, head.tibia_axis_uncertainty_deg) == pytest.approx((34.3, 0.9))
+    assert not head.shin_angle_from_axis
+    assert al.format_angle_pm(head.shin_angle_deg, head.shin_angle_uncertainty_deg) == "38.5° ± 1.0°"
+    assert al.format_angle_pm(34.2, 0.1) == "34.0° ± 0.5°"
+    assert al.format_angle_pm(None, 1.0) == "n/a"
+    assert "inclinometer" in al.shin_angle_words(head)
+    axis = al.headline(make_measurement(reps=(rep(1, 38.0, source=AXIS_PLUS_OFFSET),)), None)
+    assert axis.shin_angle_from_axis
+    assert "could not be seen" in al.shin_angle_words(axis)
+
+
+def no_valid_rep() -> Measurement:
+    return make_measurement(reps=(rep(1, 53.0, valid=False), rep(2, 50.0, valid=False, t0=1.0)))
+
+
+def test_no_result_gives_no_figure_no_verdict_no_comparison_and_no_save() -> None:
+    m = no_valid_rep()
+    assert m.status == STATUS_NO_VALID_REP
+    assert not al.has_result(m)
+    head = al.headline(m, None)
+    assert (head.shin_angle_deg, head.tibia_axis_deg, head.knee_over_toe_cm) == (None, None, None)
+    assert (head.valid_reps, head.total_reps) == (0, 2)
+    assert al.side_result(m) is None  # no norms, no drills
+    assert al.compare(m, make_measurement(side="right")) is None
+    with pytest.raises(InputError, match="no result to save"):
+        al.record_from_analysis(analysis_of(m), "Ann", datetime(2025, 5, 1, tzinfo=UTC))
+    said = al.no_result(m)
+    assert said is not None
+    assert said.title == "No result for the left ankle"
+    assert said.reason == NO_VALID_REP_MESSAGE[0].upper() + NO_VALID_REP_MESSAGE[1:] + "."
+    assert said.seen == "2 forward rocks seen, 0 counted."
+    assert said.next_steps
+    assert al.no_result(make_measurement()) is None
+    rows = al.rep_rows(m)  # the reps are still shown, none as the result
+    assert [r["status"] for r in rows] == ["not counted: heel lifted by about 2.0 cm"] * 2
+    assert not any(r["result"] for r in rows)
+
+
+def test_a_status_other_than_ok_is_no_result_even_with_a_peak() -> None:
+    m = dataclasses.replace(make_measurement(), status=STATUS_NOT_A_LUNGE, status_message="not a lunge test")
+    assert not al.has_result(m)
+    assert al.side_result(m) is None
+    assert al.headline(m, None).shin_angle_deg is None
+    with pytest.raises(InputError, match="no result to save"):
+        al.record_from_analysis(analysis_of(m), "Ann", datetime(2025, 5, 1, tzinfo=UTC))
+    said = al.no_result(m)
+    assert said is not None
+    assert said.reason == "Not a lunge test."
+
+
+def test_report_leaves_out_a_side_without_a_result() -> None:
+    data = report_input()
+    sides = dict(data.sides)
+    sides["right"] = dataclasses.replace(sides["right"], measurement=no_valid_rep())
+    page = build_report(dataclasses.replace(data, sides=sides))
+    assert "<h2>Right ankle</h2>" not in page
+    assert "Left vs right" not in page
+    left_only = {"left": dataclasses.replace(sides["left"], measurement=no_valid_rep())}
+    with pytest.raises(ValueError, match="with a result"):
+        build_report(dataclasses.replace(data, sides=left_only))
+
+
+def test_side_mismatch_is_said_plainly() -> None:
+    assert al.side_mismatch(make_measurement(side="left"), "left") is None
+    assert al.side_mismatch(make_measurement(side="left"), None) is None
+    measured_other = al.side_mismatch(make_measurement(side="right"), "left")
+    assert measured_other is not None
+    assert "shows the right leg in front" in measured_other
+    warned = make_measurement(
+        side="left",
+        warnings=("you named the left leg, but the right leg is in front: the left leg was measured",),
+    )
+    said = al.side_mismatch(warned, "left")
+    assert said is not None
+    assert "show the right leg in front" in said
+    assert "the left leg (at the back) was measured" in said
+    chose = make_measurement(side="left", leg_choice="left leg, as named; the right leg is the front leg")
+    assert al.side_mismatch(chose, "left") is not None
 
 
 # ---------------------------------------------------------------- chart data
@@ -397,6 +371,34 @@ def test_history_and_trend_rows() -> None:
     assert "real change" in al.mdc_words(left)
     assert "One measurement" in al.mdc_words(trend(records, "right"))
     assert "not a detectable change" in al.mdc_words(trend(records[:2], "left"))
+    assert {r["angle"] for r in rows} == {"front of the shin (inclinometer)"}
+    assert al.kind_note(left) is None
+
+
+def test_history_shows_the_angle_kind_and_trends_keep_kinds_apart() -> None:
+    old = [
+        dataclasses.replace(record(day, angle), angle_kind="tibia_axis")
+        for day, angle in ((0, 30.0), (10, 31.0))
+    ]
+    records = [*old, record(40, 35.5), record(50, 36.0)]
+    rows = al.history_rows(records)
+    assert [r["angle"] for r in rows] == [
+        "front of the shin (inclinometer)",
+        "front of the shin (inclinometer)",
+        "knee-ankle axis (saved before the front-of-shin angle)",
+        "knee-ankle axis (saved before the front-of-shin angle)",
+    ]
+    assert al.angle_kinds(records, "left") == ("front_of_shin", "tibia_axis")
+    front = trend(records, "left")
+    assert [p["change_deg"] for p in al.trend_rows(front)] == [0.0, 0.5]  # not +5.5 from the old axis angle
+    assert "not a detectable change" in al.mdc_words(front)
+    note = al.kind_note(front)
+    assert note is not None
+    assert note.startswith("2 tests saved before this version hold the knee-ankle axis")
+    axis = trend(records, "left", angle_kind="tibia_axis")
+    assert {p["angle"] for p in al.trend_rows(axis)} == {
+        "knee-ankle axis (saved before the front-of-shin angle)"
+    }
 
 
 # ---------------------------------------------------------------- live camera

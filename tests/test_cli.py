@@ -26,12 +26,14 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from fakes import NO_VALID_REP_MESSAGE, make_measurement
+from fakes import rep as fake_rep
 
 import vision.pipeline
 from vision import cli
 from vision.errors import InputError
 from vision.export import interpolate_frames
-from vision.results import Measurement, WallResult
+from vision.results import AXIS_PLUS_OFFSET, STATUS_NOT_A_LUNGE, Measurement, WallResult
 from vision.video import VideoReader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,13 +50,27 @@ PEAK_FIELDS = {
     "frame",
     "time_s",
     "shin_angle_deg",
+    "shin_angle_uncertainty_deg",
+    "shin_angle_source",
     "shin_angle_image_deg",
+    "tibia_axis_deg",
+    "tibia_axis_uncertainty_deg",
     "knee_over_toe_px",
     "knee_over_toe_foot_ratio",
     "knee_over_toe_cm",
     "heel_down",
 }
-REP_FIELDS = {"peak_frame", "peak_time_s", "shin_angle_deg", "valid", "reason"}
+REP_FIELDS = {
+    "peak_frame",
+    "peak_time_s",
+    "shin_angle_deg",
+    "shin_angle_uncertainty_deg",
+    "shin_angle_source",
+    "tibia_axis_deg",
+    "tibia_axis_uncertainty_deg",
+    "valid",
+    "reason",
+}
 VIDEO_FIELDS = {"fps", "frame_count", "width", "height", "rotation_deg"}
 CSV_COLUMNS = [
     "frame",
@@ -133,7 +149,9 @@ def test_json_run_succeeds_with_one_json_object_and_nothing_else(run: Run) -> No
 @pytest.mark.slow
 def test_json_has_every_field(run: Run) -> None:
     result = run.result
-    assert {"side", "facing", "peak", "reps", "camera_roll_deg", "warnings", "video"} <= set(result)
+    assert {"status", "status_message", "side", "leg_choice", "facing", "peak", "reps"} <= set(result)
+    assert {"camera_roll_deg", "warnings", "video"} <= set(result)
+    assert result["status"] == "ok"
     assert set(result["peak"]) >= PEAK_FIELDS
     assert result["reps"]
     for rep in result["reps"]:
@@ -220,8 +238,9 @@ def test_human_summary(run: Run, monkeypatch: pytest.MonkeyPatch, capsys: pytest
     text = captured.out
     peak = run.result["peak"]
     assert "Tested leg: left (facing right)" in text
-    assert f"{peak['shin_angle_deg']:.1f} deg" in text
-    assert f"{peak['shin_angle_image_deg']:.1f} deg" in text
+    headline = "Shin angle (front of the shin, as an inclinometer reads it)"
+    assert f"{headline}: {peak['shin_angle_deg']:.1f} deg" in text
+    assert f"Tibia axis (knee-ankle line): {peak['tibia_axis_deg']:.1f} deg" in text
     assert "Knee over toe" in text
     assert "foot lengths" in text
     assert "Camera: roll " in text
@@ -231,7 +250,7 @@ def test_human_summary(run: Run, monkeypatch: pytest.MonkeyPatch, capsys: pytest
     assert "Spread across valid reps" in text
     assert "35-45 deg" in text
     assert "SEM" in text
-    assert len(text.splitlines()) <= 15
+    assert len(text.splitlines()) <= 17
 
 
 # ---------------------------------------------------------------- the console script, as a user runs it
@@ -416,6 +435,84 @@ def test_keyboard_interrupt_exits_130_quietly(
     assert "Traceback" not in captured.err
 
 
+# ---------------------------------------------------------------- results and no results (hand-made)
+
+
+def _fake_main(monkeypatch: pytest.MonkeyPatch, m: Measurement, argv: list[str]) -> tuple[int, Any]:
+    monkeypatch.setattr(vision.pipeline, "measure", lambda *args, **kwargs: m)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    return code, (out.getvalue(), err.getvalue())
+
+
+NO_VALID_REP = make_measurement(reps=(fake_rep(1, 41.0, valid=False), fake_rep(2, 44.5, valid=False, t0=1.0)))
+
+
+def test_no_valid_rep_prints_the_reps_and_why_and_exits_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    code, (out, err) = _fake_main(monkeypatch, NO_VALID_REP, ["measure", str(SAMPLE)])
+    assert code == cli.EXIT_NO_RESULT == 3
+    assert err == ""
+    assert f"NO RESULT: {NO_VALID_REP_MESSAGE}" in out
+    assert out.count("  rep ") == 2
+    assert "44.5 deg, not valid: heel lifted" in out
+    assert "<- result" not in out
+    assert "Shin angle (" not in out  # no figure is presented as the result
+    assert "Tibia axis" not in out
+    assert "Norms:" not in out
+
+
+def test_no_valid_rep_json_has_a_null_peak_the_status_and_exits_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    code, (out, err) = _fake_main(monkeypatch, NO_VALID_REP, ["measure", str(SAMPLE), "--json"])
+    assert code == 3
+    assert err == ""
+    data = json.loads(out)
+    assert data["peak"] is None
+    assert (data["status"], data["status_message"]) == ("no_valid_rep", NO_VALID_REP_MESSAGE)
+    assert [r["valid"] for r in data["reps"]] == [False, False]
+    assert [r["shin_angle_deg"] for r in data["reps"]] == [41.0, 44.5]
+    assert [r["tibia_axis_deg"] for r in data["reps"]] == [37.0, 40.5]
+
+
+def test_not_a_lunge_without_reps_exits_3_and_writes_no_peak_image(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    walking = dataclasses.replace(
+        make_measurement(reps=()),
+        status=STATUS_NOT_A_LUNGE,
+        status_message="this does not look like a lunge test: film the knee rocking over a planted foot",
+    )
+    png = tmp_path / "peak.png"
+    code, (out, err) = _fake_main(monkeypatch, walking, ["measure", str(SAMPLE), "--peak-image", str(png)])
+    assert code == 3
+    assert "NO RESULT: this does not look like a lunge test" in out
+    assert "Reps (0):" in out
+    assert not png.exists()
+    assert err == f"note: {png} not written: the clip has no rep to show\n"
+
+
+def test_a_result_exits_0_with_the_front_of_shin_and_the_axis(monkeypatch: pytest.MonkeyPatch) -> None:
+    m = make_measurement(leg_choice="left: the leg planted in front")
+    code, (out, _) = _fake_main(monkeypatch, m, ["measure", str(SAMPLE)])
+    assert code == 0
+    lines = out.splitlines()
+    assert "Leg choice: left: the leg planted in front" in lines
+    headline = next(line for line in lines if line.startswith("Shin angle"))
+    assert headline.startswith("Shin angle (front of the shin, as an inclinometer reads it): 35.0 deg +- 1.2")
+    assert "raw" not in headline
+    assert "Tibia axis (knee-ankle line): 31.0 deg +- 0.9" in lines
+    assert "  rep 2: peak at 1.50 s (frame 15), 35.0 deg, valid  <- result" in lines
+    assert "35-45 deg" in out
+
+
+def test_the_headline_says_when_it_comes_from_the_axis(monkeypatch: pytest.MonkeyPatch) -> None:
+    m = make_measurement(reps=(fake_rep(1, 38.0, source=AXIS_PLUS_OFFSET),))
+    code, (out, _) = _fake_main(monkeypatch, m, ["measure", str(SAMPLE)])
+    assert code == 0
+    assert "Shin angle (front of the shin not seen: knee-ankle axis + typical offset): 38.0 deg +- 1.2" in out
+    assert "38.0 deg (from the knee-ankle axis), valid" in out
+
+
 # ---------------------------------------------------------------- help, marker, defaults
 
 
@@ -428,6 +525,7 @@ def test_help_names_every_unit(capsys: pytest.CaptureFixture[str]) -> None:
         assert option in text
     for unit in ("deg", "cm", "px", "fps"):
         assert unit in text
+    assert "exit codes: 0 a result; 3 " in " ".join(text.split())
 
 
 def test_top_level_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,7 +28,7 @@ import imageio_ffmpeg
 import pytest
 
 from vision import MeasureOptions, app_logic, measure
-from vision.app_logic import format_cm
+from vision.app_logic import format_angle_pm, format_cm
 from vision.drills import plan
 from vision.report import ReportInput, build_report
 from vision.storage import MeasurementRecord, trend
@@ -175,7 +175,8 @@ def test_upload_measure_save_and_history(app_url: str, playwright: object) -> No
             timeout=RESULT_TIMEOUT_MS
         )
         shown_angle = metric_value(page, "Shin angle")
-        assert shown_angle == f"{expected['peak']['shin_angle_deg']:.1f}°"
+        peak = expected["peak"]
+        assert shown_angle == format_angle_pm(peak["shin_angle_deg"], peak["shin_angle_uncertainty_deg"])
         valid = sum(rep["valid"] for rep in expected["reps"])
         assert metric_value(page, "Reps counted") == f"{valid} of {len(expected['reps'])}"
         peak = expected["peak"]

@@ -30,6 +30,8 @@ SERIES_ARRAYS = (
     "shin_angle_deg",
     "shin_angle_smooth_deg",
     "shin_angle_image_deg",
+    "tibia_axis_deg",
+    "tibia_axis_smooth_deg",
     "knee_over_toe_px",
     "heel_lift_px",
 )
@@ -47,6 +49,8 @@ def frame_series(n: int = N) -> FrameSeries:
         shin_angle_deg=angle,
         shin_angle_smooth_deg=angle + 0.123456,
         shin_angle_image_deg=angle - 2.0,
+        tibia_axis_deg=angle - 4.0,
+        tibia_axis_smooth_deg=angle - 3.876544,
         knee_over_toe_px=knee,
         heel_lift_px=np.zeros(n),
         visibility={"knee": np.full(n, 0.987654), "ankle": np.array([0.5, np.nan, 0.7, 0.8, 0.9, 1.0][:n])},
@@ -63,7 +67,11 @@ def rep_result(index: int, angle: float, valid: bool = True) -> RepResult:
         hold_start_time_s=1.0 * index + 1.0,
         hold_end_time_s=1.0 * index + 1.5,
         shin_angle_deg=np.float64(angle),
+        shin_angle_uncertainty_deg=np.float64(1.25),
+        shin_angle_source="front of shin",
         shin_angle_image_deg=angle - 1.0,
+        tibia_axis_deg=np.float64(angle - 4.0),
+        tibia_axis_uncertainty_deg=float("nan"),
         knee_over_toe_px=123.456789,
         knee_over_toe_foot_ratio=float("nan"),
         knee_over_toe_cm=None,
@@ -162,7 +170,16 @@ def test_to_dict_values() -> None:
     assert second["reason"] == "heel lifted by about 2 cm"
     assert data["peak"]["shin_angle_deg"] == 38.1235
     assert data["peak"]["frame"] == 30
-    assert measurement(with_peak=False).to_dict()["peak"] is None
+    assert (first["shin_angle_uncertainty_deg"], first["shin_angle_source"]) == (1.25, "front of shin")
+    assert (first["tibia_axis_deg"], first["tibia_axis_uncertainty_deg"]) == (34.1235, None)
+    assert data["peak"]["tibia_axis_deg"] == 34.1235
+    assert (data["status"], data["status_message"], data["leg_choice"]) == ("ok", None, "")
+    no_result = dataclasses.replace(
+        measurement(with_peak=False), status="no_valid_rep", status_message="no rep counted: film again"
+    ).to_dict()
+    assert (no_result["peak"], no_result["status"]) == (None, "no_valid_rep")
+    assert no_result["status_message"] == "no rep counted: film again"
+    assert len(no_result["reps"]) == 2
 
 
 # ---------------------------------------------------------------- write_frames_csv
@@ -182,6 +199,7 @@ def test_write_frames_csv_round_trip(tmp_path: Path) -> None:
         "shin_angle_deg",
         "shin_angle_smooth_deg",
         "shin_angle_image_deg",
+        "tibia_axis_deg",
         "knee_over_toe_px",
         "heel_lift_px",
         "visibility_knee",
@@ -242,7 +260,7 @@ def test_frame_series_rejects_misshapen_leg_points() -> None:
 def test_frame_series_accepts_consistent_shapes() -> None:
     series = frame_series()
     assert series.time_s.shape == (N,)
-    empty = FrameSeries(*(np.zeros(0, dtype=np.int64 if i == 0 else np.float64) for i in range(7)))
+    empty = FrameSeries(*(np.zeros(0, dtype=np.int64 if i == 0 else np.float64) for i in range(9)))
     assert empty.time_s.shape == (0,)
 
 

@@ -225,6 +225,7 @@ def test_people(store: HistoryStore) -> None:
         ("shin_angle_deg", float("inf"), "finite"),
         ("knee_over_toe_cm", float("nan"), "finite"),
         ("reps_valid", -1, "reps_valid"),
+        ("angle_kind", "ankle", "angle_kind"),
     ],
 )
 def test_record_validation(field: str, value: Any, message: str) -> None:
@@ -346,6 +347,7 @@ def test_migration_from_a_hand_made_v1_file(db_path: Path) -> None:
         notes="from v1",
         clip_name="",
         video_path=None,
+        angle_kind="tibia_axis",
         id=41,
     )
     with sqlite3.connect(db_path) as raw:
@@ -353,6 +355,70 @@ def test_migration_from_a_hand_made_v1_file(db_path: Path) -> None:
         indexes = {row[1] for row in raw.execute("PRAGMA index_list(measurement)")}
     raw.close()
     assert "measurement_person_side_time" in indexes
+
+
+# The v2 schema as the release before the front-of-shin angle left it (v1 plus these), frozen like V1_SCHEMA.
+V2_STEPS = (
+    "ALTER TABLE measurement ADD COLUMN clip_name TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE measurement ADD COLUMN video_path TEXT",
+    "CREATE INDEX measurement_person_side_time ON measurement (person_id, side, measured_at)",
+)
+
+
+def _make_v2_file(path: Path) -> None:
+    with sqlite3.connect(path) as raw:
+        for statement in (*V1_SCHEMA, *V2_STEPS):
+            raw.execute(statement)
+        raw.execute("INSERT INTO person (id, name) VALUES (3, 'Ana'), (4, 'Ben')")
+        for row in (
+            (10, 3, "2024-01-05T10:00:00.000000+00:00", "left", 31.0, 9.5, "first"),
+            (11, 3, "2024-02-05T10:00:00.000000+00:00", "left", 33.0, None, ""),
+            (12, 4, "2024-02-06T10:00:00.000000+00:00", "right", 40.25, 12.0, "Ben's"),
+        ):
+            raw.execute(
+                "INSERT INTO measurement (id, person_id, measured_at, side, shin_angle_deg, "
+                "knee_over_toe_cm, knee_over_toe_uncertainty_cm, toe_to_wall_cm, knee_reached_wall, "
+                "knee_over_toe_foot_ratio, "
+                "scale_source, reps_valid, notes, clip_name, video_path) "
+                "VALUES (?, ?, ?, ?, ?, ?, 0.5, NULL, NULL, 0.3, 'aruco', 2, ?, 'old.mp4', NULL)",
+                row,
+            )
+        raw.execute("PRAGMA user_version = 2")
+    raw.close()
+
+
+def test_migration_marks_rows_saved_before_v3_as_axis_angles(db_path: Path) -> None:
+    _make_v2_file(db_path)
+    with HistoryStore(db_path) as store:
+        old = store.list()
+        new_id = store.add(make_record("Ana", days=400, angle_deg=41.0))
+        new = store.get(new_id)
+    assert [(r.id, r.person, r.side, r.shin_angle_deg, r.notes) for r in old] == [
+        (10, "Ana", "left", 31.0, "first"),
+        (11, "Ana", "left", 33.0, ""),
+        (12, "Ben", "right", 40.25, "Ben's"),
+    ]
+    assert [r.knee_over_toe_cm for r in old] == [9.5, None, 12.0]
+    assert {r.angle_kind for r in old} == {storage.TIBIA_AXIS}
+    assert {r.clip_name for r in old} == {"old.mp4"}
+    assert new.angle_kind == storage.FRONT_OF_SHIN
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        kinds = raw.execute("SELECT id, angle_kind FROM measurement ORDER BY id").fetchall()
+        with pytest.raises(sqlite3.IntegrityError):
+            raw.execute("UPDATE measurement SET angle_kind = 'knee' WHERE id = 10")
+    raw.close()
+    assert kinds == [(10, "tibia_axis"), (11, "tibia_axis"), (12, "tibia_axis"), (new_id, "front_of_shin")]
+
+
+def test_reopening_a_migrated_file_does_not_touch_its_kinds(db_path: Path) -> None:
+    _make_v2_file(db_path)
+    with HistoryStore(db_path) as store:
+        new_id = store.add(make_record("Ana", days=400))
+    with HistoryStore(db_path) as store:
+        assert store.get(new_id).angle_kind == storage.FRONT_OF_SHIN
+        assert store.get(10).angle_kind == storage.TIBIA_AXIS
+        assert store.update(10, notes="edited").angle_kind == storage.TIBIA_AXIS
 
 
 def test_a_newer_schema_is_refused_untouched(db_path: Path) -> None:
@@ -543,6 +609,31 @@ def test_trend_without_distances_uses_the_angle_only() -> None:
     assert point.from_baseline.delta_cm is None
     assert not point.from_baseline.detectable_cm
     assert point.from_baseline.detectable
+
+
+def test_trend_never_compares_the_two_angle_kinds() -> None:
+    records = [
+        make_record(days=0, angle_deg=30.0, angle_kind="tibia_axis", id=1),
+        make_record(days=10, angle_deg=31.0, angle_kind="tibia_axis", id=2),
+        make_record(days=20, angle_deg=36.0, id=3),  # front of the shin: reads ~4 deg more, not a change
+        make_record(days=30, angle_deg=37.0, id=4),
+    ]
+    front = trend(records, "left")
+    assert (front.angle_kind, front.other_kind_count) == ("front_of_shin", 2)
+    assert [p.record_id for p in front.points] == [3, 4]
+    assert [p.from_baseline.delta_deg for p in front.points] == [0.0, 1.0]
+    assert not any(p.from_baseline.detectable for p in front.points)
+    axis = trend(records, "left", angle_kind="tibia_axis")
+    assert (axis.angle_kind, axis.other_kind_count) == ("tibia_axis", 2)
+    assert [p.record_id for p in axis.points] == [1, 2]
+    assert axis.points[-1].from_previous.delta_deg == 1.0
+    with pytest.raises(ValueError, match="angle_kind"):
+        trend(records, "left", angle_kind="knee")
+
+
+def test_a_change_across_angle_kinds_is_refused() -> None:
+    with pytest.raises(ValueError, match="meaningless"):
+        storage._change(make_record(angle_kind="tibia_axis"), make_record(days=1), 4.7, 1.9)
 
 
 def test_trend_needs_one_person() -> None:

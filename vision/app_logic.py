@@ -11,6 +11,7 @@ import hashlib
 import math
 import os
 import queue
+import re
 import shutil
 import tempfile
 import threading
@@ -46,8 +47,8 @@ from vision.norms import (
     classify,
 )
 from vision.pipeline import MeasureOptions, measure
-from vision.results import Measurement, RepResult, write_frames_csv
-from vision.storage import MeasurementRecord, Trend
+from vision.results import AXIS_PLUS_OFFSET, STATUS_OK, Measurement, RepResult, write_frames_csv
+from vision.storage import ANGLE_KIND_WORDS, FRONT_OF_SHIN, TIBIA_AXIS, MeasurementRecord, Trend
 from vision.video import VIDEO_SUFFIXES, Frame, VideoReader
 
 ImageBGR = npt.NDArray[np.uint8]
@@ -103,7 +104,9 @@ class ClipAnalysis:
     digest: str
     foot_length_cm: float | None
     measurement: Measurement
-    peak_png: bytes  # the peak frame with the leg and angle drawn
+    peak_png: (
+        bytes  # the peak frame with the leg and angle drawn (without a result: the deepest rep's, or b"")
+    )
     peak_raw_png: bytes  # the same frame as filmed (for the left-versus-right picture)
     annotated_mp4: bytes
     frames_csv: bytes
@@ -171,9 +174,7 @@ def analyse_path(
         return lambda fraction: progress(start + span * min(max(fraction, 0.0), 1.0))
 
     measurement = measure(clip, settings.options(), stage(0.0, 0.75))
-    if measurement.peak is None:
-        raise InputError("no forward rock found: rock the knee forward toward the wall and back 2-3 times")
-    peak = read_frame(clip, measurement.peak.frame, measurement.peak.time_s)
+    shown = export.shown_frame(measurement)
     with tempfile.TemporaryDirectory(prefix="dorsiflex-out-") as tmp:
         video_path, csv_path = Path(tmp) / "annotated.mp4", Path(tmp) / "frames.csv"
         export.write_annotated_video(clip, measurement, video_path, progress=stage(0.75, 0.25))
@@ -181,17 +182,86 @@ def analyse_path(
         annotated, frames_csv = video_path.read_bytes(), csv_path.read_bytes()
     if progress is not None:
         progress(1.0)
-    scale = _fit_scale(peak.image.shape[1], peak.image.shape[0])
+    peak_png = peak_raw_png = b""
+    if shown is not None:  # without a result, the deepest rep's frame, drawn as "no result"
+        peak = read_frame(clip, *shown)
+        scale = _fit_scale(peak.image.shape[1], peak.image.shape[0])
+        peak_png = png_bytes(_resize(export.peak_image(measurement, peak), scale))
+        peak_raw_png = png_bytes(peak.image)
     return ClipAnalysis(
         clip_name=clip_name,
         digest=clip_digest,
         foot_length_cm=settings.foot_length_cm,
         measurement=measurement,
-        peak_png=png_bytes(_resize(export.peak_image(measurement, peak), scale)),
-        peak_raw_png=png_bytes(peak.image),
+        peak_png=peak_png,
+        peak_raw_png=peak_raw_png,
         annotated_mp4=annotated,
         frames_csv=frames_csv,
     )
+
+
+# --- Whether there is a result, and what to do when there is none ------------------------------------------
+
+
+def has_result(measurement: Measurement) -> bool:
+    """True when the engine stands behind a result: only then are verdicts, norms, drills and saving
+    offered."""
+    return measurement.status == STATUS_OK and measurement.peak is not None
+
+
+@dataclass(frozen=True)
+class NoResult:
+    """What the app shows for a clip without a result: what was seen, why none counted, what to do next."""
+
+    title: str
+    reason: str
+    seen: str
+    next_steps: tuple[str, ...]
+
+
+NEXT_STEPS = (
+    "Film again side-on at shin height, with the whole front foot and knee in the picture.",
+    "Keep the front heel on the floor and the foot still; rock the knee slowly toward the wall and back "
+    "2-3 times.",
+    'The set-up check under "How to film" tells what to fix in a 3 s clip.',
+)
+
+
+def no_result(measurement: Measurement) -> NoResult | None:
+    """Why this clip gives no result, in plain words (None when it has one)."""
+    if has_result(measurement):
+        return None
+    reps = measurement.reps
+    counted = sum(rep.valid for rep in reps)
+    seen = f"{len(reps)} forward rock{'s' if len(reps) != 1 else ''} seen, {counted} counted."
+    if not reps:
+        seen = "No forward rock of the knee over a planted foot was seen."
+    reason = measurement.status_message or "No rep could be counted (see why for each rep below)."
+    return NoResult(f"No result for the {measurement.side} ankle", _sentence(reason), seen, NEXT_STEPS)
+
+
+def side_mismatch(measurement: Measurement, requested: Side | None) -> str | None:
+    """A plain sentence when the clip put in one side's box shows the other leg in front (else None).
+
+    Either the engine measured the other leg than the box's, or it measured the box's leg and says (in a
+    warning or its leg choice) that the other leg is the one in front.
+    """
+    if requested is None:
+        return None
+    other: Side = "right" if requested == "left" else "left"
+    if measurement.side != requested:
+        return (
+            f"This clip was put in the {requested} ankle's box, but it shows the {measurement.side} leg in "
+            f"front: it was measured as the {measurement.side} ankle."
+        )
+    said = " ".join((measurement.leg_choice or "", *measurement.warnings)).lower()
+    if re.search(rf"\b{other}\b[^.;:]*\b(in front|front leg)\b", said):
+        return (
+            f"This clip seems to show the {other} leg in front, but it was put in the {requested} ankle's "
+            f"box: the {requested} leg (at the back) was measured. If this is the {other} ankle, measure it "
+            f"as the {other} ankle."
+        )
+    return None
 
 
 # --- Headline figures, norms, warnings ----------------------------------------------------------------
@@ -202,7 +272,7 @@ class Headline:
     """The figures at the top of a result."""
 
     side: Side
-    shin_angle_deg: float | None
+    shin_angle_deg: float | None  # front of the shin, as an inclinometer resting on it reads it
     knee_over_toe_cm: float | None
     knee_over_toe_uncertainty_cm: float | None
     knee_over_toe_foot_ratio: float | None
@@ -212,6 +282,10 @@ class Headline:
     toe_to_wall_cm: float | None = None  # where a wall was found in front of the foot
     toe_to_wall_uncertainty_cm: float | None = None
     knee_reached_wall: bool | None = None
+    shin_angle_uncertainty_deg: float | None = None  # 1 sigma
+    shin_angle_from_axis: bool = False  # the front of the shin was not seen: axis + typical offset
+    tibia_axis_deg: float | None = None  # knee-centre to ankle-centre line
+    tibia_axis_uncertainty_deg: float | None = None
 
 
 def _optional_float(value: object) -> float | None:
@@ -257,7 +331,8 @@ def camera_words(measurement: Measurement) -> str:
 
 
 def headline(measurement: Measurement, foot_length_cm: float | None) -> Headline:
-    peak = measurement.peak
+    """The figures of the result; all None for a clip without a result (no figure is presented then)."""
+    peak = measurement.peak if has_result(measurement) else None
     wall = peak.wall if peak else None
     cm = peak.knee_over_toe_cm if peak else None
     uncertainty = _optional_float(peak.knee_over_toe_uncertainty_cm) if peak else None
@@ -273,7 +348,46 @@ def headline(measurement: Measurement, foot_length_cm: float | None) -> Headline
         toe_to_wall_cm=_optional_float(wall.toe_to_wall_cm) if wall else None,
         toe_to_wall_uncertainty_cm=_optional_float(wall.toe_to_wall_uncertainty_cm) if wall else None,
         knee_reached_wall=wall.knee_reached_wall if wall else None,
+        shin_angle_uncertainty_deg=_optional_float(peak.shin_angle_uncertainty_deg) if peak else None,
+        shin_angle_from_axis=peak is not None and peak.shin_angle_source == AXIS_PLUS_OFFSET,
+        tibia_axis_deg=_optional_float(peak.tibia_axis_deg) if peak else None,
+        tibia_axis_uncertainty_deg=_optional_float(peak.tibia_axis_uncertainty_deg) if peak else None,
     )
+
+
+def round_half(value: float) -> float:
+    """``value`` to the nearest 0.5 (what an angle from a video can claim)."""
+    return round(value * 2.0) / 2.0 + 0.0
+
+
+def format_angle_pm(value: float | None, uncertainty: float | None) -> str:
+    """An angle and its 1-sigma uncertainty, rounded to 0.5 deg ("38.5° ± 1.5°"); "n/a" without a value."""
+    if value is None:
+        return "n/a"
+    text = f"{round_half(value):.1f}°"
+    if uncertainty is not None:
+        text += f" ± {max(round_half(uncertainty), 0.5):.1f}°"
+    return text
+
+
+SHIN_ANGLE_HELP = (
+    "The shin's forward lean from vertical along the front of the shin, as a clinician's inclinometer "
+    "resting on the shin reads it. Compared with 35-45° in healthy adults (Bennell 1998; Konor 2012)."
+)
+TIBIA_AXIS_HELP = (
+    "The line from the knee's centre to the ankle's centre, as motion capture reports it: it reads a few "
+    "degrees less than the front of the shin. Not compared with the norms."
+)
+
+
+def shin_angle_words(head: Headline) -> str:
+    """Where the headline angle comes from, in one line."""
+    if head.shin_angle_from_axis:
+        return (
+            "The front of the shin could not be seen: this is the knee-ankle line plus the typical "
+            "difference between the two, with a wider uncertainty."
+        )
+    return "Front of the shin, as the clinic's inclinometer reads it."
 
 
 def format_angle(value: float | None) -> str:
@@ -299,7 +413,7 @@ def knee_position_words(cm: float | None, foot_ratio: float | None) -> str:
 
 
 def side_result(measurement: Measurement) -> SideResult | None:
-    """The measurement as the norms and drill planner see it (None without a peak)."""
+    """The measurement as the norms and drill planner see it (None without a result)."""
     head = headline(measurement, None)
     if head.shin_angle_deg is None:
         return None
@@ -314,9 +428,9 @@ class NormsSummary:
 
 
 BAND_WORDS: dict[Classification, str] = {
-    "limited": "limited: below the range of healthy adults",
-    "borderline": "borderline: in the lower half of the healthy range",
-    "normal": "normal: in or above the middle of the healthy range",
+    "limited": "limited (below the range of healthy adults)",
+    "borderline": "borderline (in the lower half of the healthy range)",
+    "normal": "normal (in or above the middle of the healthy range)",
 }
 
 
@@ -326,7 +440,8 @@ def norms_summary(result: SideResult) -> NormsSummary:
     low_deg, high_deg = HEALTHY_RANGE_DEG
     low_cm, high_cm = HEALTHY_RANGE_CM
     parts = [
-        f"Shin angle {result.shin_angle_deg:.1f}° against {low_deg:g}-{high_deg:g}° in healthy adults "
+        f"Shin angle {round_half(result.shin_angle_deg):.1f}° (front of the shin) against "
+        f"{low_deg:g}-{high_deg:g}° in healthy adults measured with an inclinometer "
         "(Bennell 1998; Konor 2012)"
     ]
     references = [BENNELL_1998, KONOR_2012]
@@ -509,8 +624,8 @@ def _pair_scales(left: Measurement, right: Measurement) -> tuple[float, float]:
 
 def _pair_panel(part: PairSide, scale: float) -> ImageBGR:
     m = part.measurement
-    if m.peak is None:
-        raise InputError(f"the {m.side} clip has no peak to compare")
+    if m.peak is None or not has_result(m):
+        raise InputError(f"the {m.side} clip has no result to compare")
     mirror = m.facing == "left"
     image = part.image[:, ::-1] if mirror else part.image
     width = image.shape[1]
@@ -528,7 +643,7 @@ def _pair_panel(part: PairSide, scale: float) -> ImageBGR:
     crop = np.ascontiguousarray(image[y0:y1, x0:x1])
     shifted = {name: (x - x0, y - y0) for name, (x, y) in scaled.items()}
     head = headline(m, None)
-    lines = [side_label(m.side), format_angle(head.shin_angle_deg)]
+    lines = [side_label(m.side), format_angle_pm(head.shin_angle_deg, head.shin_angle_uncertainty_deg)]
     if head.knee_over_toe_cm is not None:
         lines.append(format_cm(head.knee_over_toe_cm))
     return draw_leg(crop, shifted, m.peak.shin_angle_deg, up, lines=lines)
@@ -582,8 +697,8 @@ def record_from_analysis(
     """A history record of one measured side. Raises InputError if the clip has no result to save."""
     m = analysis.measurement
     head = headline(m, analysis.foot_length_cm)
-    if head.shin_angle_deg is None:
-        raise InputError("this clip has no result to save: measure a clip with at least one forward rock")
+    if not has_result(m) or head.shin_angle_deg is None:
+        raise InputError("this clip has no result to save: film the test again until a rep is counted")
     if not person.strip():
         raise InputError("enter the person's name in the sidebar before saving")
     return MeasurementRecord(
@@ -601,6 +716,7 @@ def record_from_analysis(
         notes=notes,
         clip_name=analysis.clip_name,
         video_path=video_path,
+        angle_kind=FRONT_OF_SHIN,
     )
 
 
@@ -624,6 +740,7 @@ def history_rows(records: Iterable[MeasurementRecord]) -> list[Row]:
             "person": r.person,
             "side": r.side,
             "shin_angle_deg": round(r.shin_angle_deg, 1),
+            "angle": ANGLE_KIND_WORDS.get(r.angle_kind, r.angle_kind),
             "knee_over_toe_cm": None if r.knee_over_toe_cm is None else round(r.knee_over_toe_cm, 1),
             "scale": r.scale_source,
             "valid_reps": r.reps_valid,
@@ -647,9 +764,31 @@ def trend_rows(trend: Trend) -> list[Row]:
             "knee_over_toe_cm": p.knee_over_toe_cm,
             "change_deg": round(p.from_baseline.delta_deg, 1),
             "real_change": p.from_baseline.detectable,
+            "angle": ANGLE_KIND_WORDS.get(trend.angle_kind, trend.angle_kind),
         }
         for p in trend.points
     ]
+
+
+def kind_note(trend: Trend) -> str | None:
+    """Why some saved tests of this side are not in its trend (None when all are)."""
+    if trend.other_kind_count == 0:
+        return None
+    n = trend.other_kind_count
+    tests = f"{n} test{'s' if n != 1 else ''}"
+    if trend.angle_kind == FRONT_OF_SHIN:
+        return (
+            f"{tests} saved before this version {'holds' if n == 1 else 'hold'} the knee-ankle axis angle, "
+            "which reads a few degrees "
+            "less than the front of the shin: they are shown apart and not compared with these."
+        )
+    return f"{tests} {'holds' if n == 1 else 'hold'} the front-of-shin angle: not compared with these."
+
+
+def angle_kinds(records: Iterable[MeasurementRecord], side: Side) -> tuple[str, ...]:
+    """The angle kinds saved for ``side``, the current one (front of the shin) first."""
+    kinds = {r.angle_kind for r in records if r.side == side}
+    return tuple(kind for kind in (FRONT_OF_SHIN, TIBIA_AXIS) if kind in kinds)
 
 
 @dataclass(frozen=True)

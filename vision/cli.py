@@ -1,8 +1,9 @@
 """The ``dorsiflex`` command: measure a lunge-test clip, or print a floor marker.
 
 Only this module writes to stdout/stderr. Results go to stdout (a short summary, or one JSON object with
-``--json``); errors are one ``error: ...`` line on stderr (exit 2); progress appears on stderr only when it is
-a terminal.
+``--json``); a clip measured without a result (no valid rep, not a lunge test) prints what was seen and why,
+and exits 3; errors are one ``error: ...`` line on stderr (exit 2); progress appears on stderr only when it
+is a terminal.
 """
 
 from __future__ import annotations
@@ -23,13 +24,21 @@ from vision.errors import InputError
 from vision.video import limit_heap_growth
 
 if TYPE_CHECKING:
-    from vision.results import Measurement, RepResult
+    from vision.results import Measurement, PeakResult, RepResult
 
 EXIT_OK = 0
 EXIT_INPUT = 2
+EXIT_NO_RESULT = 3  # the clip was measured, but no rep gives a result (Measurement.status is not "ok")
 EXIT_INTERRUPTED = 130
 DEFAULT_ANALYSIS_FPS = 15.0  # vision.pipeline.MeasureOptions.analysis_fps (not imported: keeps --help fast)
 TAPE_SEM_CM = 0.5  # standard error of measurement of a clinician's tape measure (knee-to-wall)
+STATUS_OK = "ok"  # vision.results.STATUS_OK (not imported: keeps --help fast)
+AXIS_PLUS_OFFSET = "knee-ankle axis + typical offset"  # vision.results.AXIS_PLUS_OFFSET
+EXIT_CODES_EPILOG = (
+    "exit codes: 0 a result; 3 the clip was measured but gives no result (no valid rep, or not a lunge "
+    "test): the reps and the reason are printed, and with --json `peak` is null and `status` says why; "
+    "2 an unreadable or unusable clip or a bad option (one `error:` line on stderr); 130 interrupted."
+)
 
 
 # ---------------------------------------------------------------- argument parsing
@@ -63,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
             "with the heel down, the knee-over-toe distance (px, foot lengths, and cm with "
             "--foot-length-cm), and every forward rock (rep)."
         ),
+        epilog=EXIT_CODES_EPILOG,
     )
     m.add_argument("clip", metavar="CLIP", type=Path, help="side-on video of the lunge (.mp4, .mov, ...)")
     m.add_argument(
@@ -153,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _measure_command(args: argparse.Namespace) -> int:
     # Imported here so that `--help` and `marker` do not load OpenCV, SciPy and MediaPipe.
-    from vision.export import write_annotated_video
+    from vision.export import shown_frame, write_annotated_video
     from vision.pipeline import MeasureOptions, measure
     from vision.results import write_frames_csv
 
@@ -173,15 +183,23 @@ def _measure_command(args: argparse.Namespace) -> int:
         measurement = measure(clip, options, progress=progress.update)
     if args.frames_csv is not None:
         write_frames_csv(measurement.frames, args.frames_csv)
-    if args.annotate is not None or args.peak_image is not None:
+    peak_image = args.peak_image if shown_frame(measurement) is not None else None
+    if args.peak_image is not None and peak_image is None:
+        sys.stderr.write(f"note: {args.peak_image} not written: the clip has no rep to show\n")
+    if args.annotate is not None or peak_image is not None:
         label = "annotating" if args.annotate is not None else "peak image"
         with _Progress(label) as progress:
-            write_annotated_video(clip, measurement, args.annotate, args.peak_image, progress=progress.update)
+            write_annotated_video(clip, measurement, args.annotate, peak_image, progress=progress.update)
     if args.json:
         sys.stdout.write(json.dumps(measurement.to_dict(), indent=2, allow_nan=False) + "\n")
     else:
         sys.stdout.write(format_summary(measurement, clip))
-    return EXIT_OK
+    return EXIT_OK if has_result(measurement) else EXIT_NO_RESULT
+
+
+def has_result(m: Measurement) -> bool:
+    """True when the engine stands behind a result (status ok, with a peak)."""
+    return m.status == STATUS_OK and m.peak is not None
 
 
 def _check_outputs(clip: Path, outputs: Sequence[Path]) -> None:
@@ -228,11 +246,34 @@ def _signed(value: float, digits: int = 1) -> str:
     return f"{rounded:+.{digits}f}"
 
 
+def _plus_minus(value: float | None, uncertainty: float | None) -> str:
+    """``value`` in degrees with its 1-sigma uncertainty when there is one ("n/a" without a value)."""
+    text = _deg(value)
+    if text != "n/a" and uncertainty is not None and math.isfinite(uncertainty):
+        text += f" +- {uncertainty:.1f}"
+    return text
+
+
 def _rep_line(rep: RepResult, is_result: bool) -> str:
     status = "valid" if rep.valid else f"not valid: {rep.reason}"
     mark = "  <- result" if is_result else ""
     when = f"peak at {rep.peak_time_s:.2f} s (frame {rep.peak_frame})"
-    return f"  rep {rep.index}: {when}, {_deg(rep.shin_angle_deg)}, {status}{mark}\n"
+    axis = " (from the knee-ankle axis)" if rep.shin_angle_source == AXIS_PLUS_OFFSET else ""
+    return f"  rep {rep.index}: {when}, {_deg(rep.shin_angle_deg)}{axis}, {status}{mark}\n"
+
+
+def _angle_lines(peak: PeakResult) -> str:
+    """The headline angle (front of the shin, or where it came from instead) and the tibia axis."""
+    if peak.shin_angle_source == AXIS_PLUS_OFFSET:
+        what = "front of the shin not seen: knee-ankle axis + typical offset"
+    else:
+        what = "front of the shin, as an inclinometer reads it"
+    heel = "heel down" if peak.heel_down else "HEEL LIFTED"
+    return (
+        f"Shin angle ({what}): {_plus_minus(peak.shin_angle_deg, peak.shin_angle_uncertainty_deg)}, "
+        f"deepest valid rep at {peak.time_s:.2f} s, {heel}\n"
+        f"Tibia axis (knee-ankle line): {_plus_minus(peak.tibia_axis_deg, peak.tibia_axis_uncertainty_deg)}\n"
+    )
 
 
 _SCALE_NAMES = {"aruco": "ArUco marker", "a4": "A4 sheet", "letter": "Letter sheet", "foot": "foot length"}
@@ -292,7 +333,11 @@ def _wall_line(m: Measurement) -> str:
 
 
 def format_summary(m: Measurement, clip: Path) -> str:
-    """The short human-readable result printed by ``dorsiflex measure``."""
+    """The short human-readable result printed by ``dorsiflex measure``.
+
+    Without a result (``status`` not ok) it says so and why, lists the reps that were seen, and gives no
+    figure as the result.
+    """
     v = m.video
     out = [f"{clip.name}: {v.width}x{v.height}, {v.fps:g} fps, {v.duration_s:.1f} s"]
     out.append(
@@ -301,17 +346,14 @@ def format_summary(m: Measurement, clip: Path) -> str:
         else "\n"
     )
     out.append(f"Tested leg: {m.side} (facing {m.facing})\n")
+    if m.leg_choice:
+        out.append(f"Leg choice: {m.leg_choice}\n")
     peak = m.peak
-    if peak is None:
-        out.append("Shin angle: no rep found\n")
+    if peak is None or not has_result(m):
+        out.append(f"NO RESULT: {_no_result_reason(m)}\n")
+        peak = None
     else:
-        heel = "heel down" if peak.heel_down else "HEEL LIFTED"
-        which = "deepest valid rep" if any(rep.valid for rep in m.reps) else "deepest rep (NOT VALID)"
-        out.append(
-            f"Shin angle at the {which}: {_deg(peak.shin_angle_deg)} from vertical "
-            f"(raw, from the image vertical: {_deg(peak.shin_angle_image_deg)}), "
-            f"at {peak.time_s:.2f} s, {heel}\n"
-        )
+        out.append(_angle_lines(peak))
         out.append(_knee_over_toe_line(m))
         out.append(_wall_line(m))
     out.append(_camera_line(m))
@@ -320,12 +362,23 @@ def format_summary(m: Measurement, clip: Path) -> str:
     if m.valid_spread_deg is not None:
         out.append(f"Spread across valid reps: {m.valid_spread_deg:.1f} deg\n")
     out.extend(f"Warning: {warning}\n" for warning in m.warnings)
-    low, high = norms.HEALTHY_RANGE_DEG
-    out.append(
-        f"Norms: healthy adults ~{low:.0f}-{high:.0f} deg; clinician tape measure SEM ~{TAPE_SEM_CM} cm, "
-        f"minimal detectable change ~{norms.MDC_DEG:g} deg.\n"
-    )
+    if peak is not None:
+        low, high = norms.HEALTHY_RANGE_DEG
+        out.append(
+            f"Norms: healthy adults ~{low:.0f}-{high:.0f} deg (inclinometer on the front of the shin); "
+            f"clinician tape measure SEM ~{TAPE_SEM_CM} cm, "
+            f"minimal detectable change ~{norms.MDC_DEG:g} deg.\n"
+        )
     return "".join(out)
+
+
+def _no_result_reason(m: Measurement) -> str:
+    """Why the clip gives no result, in one line (the engine's words when it gave them)."""
+    if m.status_message:
+        return _one_line(m.status_message)
+    if not m.reps:
+        return "no forward rock found: rock the knee forward toward the wall and back 2-3 times, heel down"
+    return "no rep counted (see the reps below): film again with the heel down and the foot still"
 
 
 # ---------------------------------------------------------------- plumbing

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from vision.annotate import AnnotatedVideoWriter, draw_leg, write_png
 from vision.errors import InputError
-from vision.results import Measurement, RepResult
+from vision.results import Measurement, PeakResult, RepResult
 from vision.video import Frame, VideoReader
 
 FloatArray = npt.NDArray[np.float64]
@@ -81,6 +81,29 @@ def best_rep(measurement: Measurement) -> RepResult | None:
         if rep.peak_frame == measurement.peak.frame:
             return rep
     return None
+
+
+def shown_rep(measurement: Measurement) -> RepResult | None:
+    """The rep whose deepest frame is shown: the result's, or without a result the deepest rep seen."""
+    rep = best_rep(measurement)
+    if rep is not None or measurement.peak is not None:
+        return rep
+    finite = [r for r in measurement.reps if math.isfinite(_rep_depth_deg(r))]
+    return max(finite, key=_rep_depth_deg) if finite else None
+
+
+def _rep_depth_deg(rep: RepResult) -> float:
+    angle = float(rep.shin_angle_deg)
+    return angle if math.isfinite(angle) else float(rep.tibia_axis_deg)
+
+
+def shown_frame(measurement: Measurement) -> tuple[int, float] | None:
+    """(frame index, time in s) of the picture of the clip: the result's frame, or without a result the
+    deepest rep's (drawn as "no result"); None when there is nothing to show."""
+    if measurement.peak is not None:
+        return measurement.peak.frame, measurement.peak.time_s
+    rep = shown_rep(measurement)
+    return (rep.peak_frame, rep.peak_time_s) if rep is not None else None
 
 
 def hold_window_s(rep: RepResult) -> tuple[float, float]:
@@ -148,8 +171,8 @@ def peak_lines(measurement: Measurement) -> list[str]:
     """The text drawn on the peak frame."""
     peak, rep = measurement.peak, best_rep(measurement)
     if peak is None:
-        return [f"{measurement.side} ankle: no rep found"]
-    lines = [f"{measurement.side.capitalize()} ankle: shin {peak.shin_angle_deg:.1f}° from vertical"]
+        return _no_result_lines(measurement)
+    lines = [f"{measurement.side.capitalize()} ankle: shin {_plus_minus(peak)} (front of the shin)"]
     if rep is not None:
         lines.append(f"{_rep_text(measurement, rep)}, at {peak.time_s:.2f} s")
     if peak.knee_over_toe_cm is not None:
@@ -157,6 +180,24 @@ def peak_lines(measurement: Measurement) -> list[str]:
     else:
         lines.append(f"knee over toe {peak.knee_over_toe_foot_ratio:+.2f} foot lengths")
     return lines
+
+
+def _plus_minus(peak: PeakResult) -> str:
+    text = f"{peak.shin_angle_deg:.1f}°"
+    uncertainty = peak.shin_angle_uncertainty_deg
+    if uncertainty is not None and math.isfinite(uncertainty):
+        text += f" ± {uncertainty:.1f}"
+    return text
+
+
+def _no_result_lines(measurement: Measurement) -> list[str]:
+    """The text on the shown frame of a clip without a result: no figure, only what this rep was."""
+    lines = [f"{measurement.side.capitalize()} ankle: NO RESULT"]
+    rep = shown_rep(measurement)
+    if rep is None:
+        return [*lines, "no rep found"]
+    status = "counted" if rep.valid else f"not counted: {rep.reason}"
+    return [*lines, f"deepest rep {rep.index} of {len(measurement.reps)}, {status}"]
 
 
 def annotate_frame(
@@ -179,7 +220,8 @@ def annotate_frame(
 def peak_image(measurement: Measurement, frame: Frame) -> npt.NDArray[np.uint8]:
     """The peak frame with the result drawn on it (leg points of the peak's analysed frame)."""
     track = _Track.of(measurement)
-    index = measurement.peak.frame if measurement.peak is not None else frame.index
+    shown = shown_frame(measurement)
+    index = shown[0] if shown is not None else frame.index
     angle = measurement.peak.shin_angle_deg if measurement.peak is not None else track.angle(index)
     return draw_leg(
         frame.image,
@@ -209,6 +251,7 @@ def write_annotated_video(
     if not outputs:
         return
     track = _Track.of(measurement)
+    shown = shown_frame(measurement)
     peak_frame: Frame | None = None
     with VideoReader(clip) as reader:
         info = reader.info
@@ -219,7 +262,7 @@ def write_annotated_video(
             with AnnotatedVideoWriter(video_path, info.fps, info.width_px, info.height_px) as writer:
                 for frame in reader.frames():
                     writer.write(annotate_frame(measurement, frame, track))
-                    if measurement.peak is not None and _closer(frame, peak_frame, measurement.peak.frame):
+                    if shown is not None and _closer(frame, peak_frame, shown[0]):
                         peak_frame = frame
                     if progress is not None:
                         progress(min(1.0, writer.frames_written / expected))
@@ -236,11 +279,12 @@ def _closer(frame: Frame, best: Frame | None, target_index: int) -> bool:
 
 
 def _find_peak_frame(reader: VideoReader, measurement: Measurement) -> Frame | None:
-    """Decode the frames around the peak and return the peak frame (nearest in time after a seek)."""
-    if measurement.peak is None:
+    """Decode the frames around the shown frame and return it (nearest in time after a seek)."""
+    shown = shown_frame(measurement)
+    if shown is None:
         return None
     half_frame_s = 0.5 / reader.info.fps
-    target_s = measurement.peak.time_s
+    target_s = shown[1]
     best: Frame | None = None
     for frame in reader.frames(
         start_s=max(0.0, target_s - 2 * half_frame_s), end_s=target_s + 2 * half_frame_s

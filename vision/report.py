@@ -16,9 +16,11 @@ from datetime import datetime
 from vision.app_logic import (
     ClipAnalysis,
     compare,
-    format_angle,
+    format_angle_pm,
     format_cm,
+    has_result,
     headline,
+    kind_note,
     norms_summary,
     side_result,
 )
@@ -80,9 +82,13 @@ def png_data_uri(png: bytes) -> str:
 
 
 def build_report(report: ReportInput) -> str:
-    """The report as one HTML document (a string)."""
-    if not report.sides:
-        raise ValueError("a report needs at least one measured side")
+    """The report as one HTML document (a string) of the sides with a result; a clip without one is left out.
+
+    Raises ValueError when no side has a result.
+    """
+    sides = {side: a for side, a in report.sides.items() if has_result(a.measurement)}
+    if not sides:
+        raise ValueError("a report needs at least one measured side with a result")
     title = f"Ankle dorsiflexion - {report.person}" if report.person else "Ankle dorsiflexion"
     parts = [
         "<!DOCTYPE html>",
@@ -92,8 +98,8 @@ def build_report(report: ReportInput) -> str:
         f"<h1>{_e(title)}</h1>",
         f'<div class="meta">Weight-bearing lunge (knee-to-wall) test, measured from video on '
         f"{_e(report.created_at.strftime('%Y-%m-%d %H:%M'))} with dorsiflex.</div>",
-        _sides_section(report.sides),
-        _asymmetry_section(report.sides),
+        _sides_section(sides),
+        _asymmetry_section(sides),
         _trend_section(report.trends),
         _plan_section(report.plan, report.limit_feel),
         _footer(),
@@ -112,8 +118,16 @@ def _sides_section(sides: Mapping[Side, ClipAnalysis]) -> str:
         head = headline(m, analysis.foot_length_cm)
         result = side_result(m)
         rows = [
-            ("Shin angle", format_angle(head.shin_angle_deg)),
-            ("Knee-to-wall", format_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm)),
+            (
+                "Shin angle (front of the shin)",
+                format_angle_pm(head.shin_angle_deg, head.shin_angle_uncertainty_deg)
+                + (" (from the knee-ankle line)" if head.shin_angle_from_axis else ""),
+            ),
+            (
+                "Tibia axis (knee-ankle line)",
+                format_angle_pm(head.tibia_axis_deg, head.tibia_axis_uncertainty_deg),
+            ),
+            ("Knee over toe", format_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm)),
             ("Scale", head.scale_source),
             ("Reps counted", f"{head.valid_reps} of {head.total_reps}"),
         ]
@@ -156,11 +170,13 @@ def _trend_section(trends: Mapping[Side, Trend] | None) -> str:
         trend = trends.get(side)
         if trend is None or not trend.points:
             continue
-        charts.append(f"<div><strong>{_e(side.capitalize())}</strong>{trend_svg(trend)}</div>")
+        note = kind_note(trend)
+        note_html = f'<div class="small">{_e(note)}</div>' if note else ""
+        charts.append(f"<div><strong>{_e(side.capitalize())}</strong>{trend_svg(trend)}{note_html}</div>")
     if not charts:
         return ""
     return (
-        "<h2>Trend</h2>"
+        "<h2>Trend (shin angle, front of the shin)</h2>"
         f'<div class="trend">{"".join(charts)}</div>'
         f'<div class="small">Shaded: first measurement ± {MDC_DEG:g}° (minimal detectable change, '
         "Powden 2015); points outside it are real changes.</div>"

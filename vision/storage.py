@@ -66,8 +66,24 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE measurement ADD COLUMN video_path TEXT",
         "CREATE INDEX measurement_person_side_time ON measurement (person_id, side, measured_at)",
     ),
+    (  # v3: which shin angle a row holds; rows saved before it hold the knee-ankle axis angle
+        "ALTER TABLE measurement ADD COLUMN angle_kind TEXT NOT NULL DEFAULT 'front_of_shin' "
+        "CHECK (angle_kind IN ('front_of_shin', 'tibia_axis'))",
+        "UPDATE measurement SET angle_kind = 'tibia_axis'",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+
+#: ``MeasurementRecord.angle_kind``: the front of the shin as a clinician's inclinometer reads it (saved since
+#: schema v3), or the knee-centre to ankle-centre line (every row saved before v3). The two read several
+#: degrees apart, so they are never compared with each other.
+FRONT_OF_SHIN = "front_of_shin"
+TIBIA_AXIS = "tibia_axis"
+ANGLE_KINDS: tuple[str, ...] = (FRONT_OF_SHIN, TIBIA_AXIS)
+ANGLE_KIND_WORDS = {
+    FRONT_OF_SHIN: "front of the shin (inclinometer)",
+    TIBIA_AXIS: "knee-ankle axis (saved before the front-of-shin angle)",
+}
 
 # Columns of `measurement` that mirror MeasurementRecord fields (all but id and person).
 _COLUMNS: tuple[str, ...] = (
@@ -84,6 +100,7 @@ _COLUMNS: tuple[str, ...] = (
     "notes",
     "clip_name",
     "video_path",
+    "angle_kind",
 )
 CSV_COLUMNS: tuple[str, ...] = ("id", "person", *_COLUMNS)
 _SELECT = (
@@ -101,7 +118,11 @@ _OPTIONAL_FLOATS = (
 
 @dataclass(frozen=True)
 class MeasurementRecord:
-    """One saved lunge measurement of one side. ``id`` is None until the record is saved."""
+    """One saved lunge measurement of one side. ``id`` is None until the record is saved.
+
+    ``angle_kind`` says which line ``shin_angle_deg`` is the angle of (:data:`FRONT_OF_SHIN` or
+    :data:`TIBIA_AXIS`).
+    """
 
     person: str
     measured_at: datetime
@@ -117,6 +138,7 @@ class MeasurementRecord:
     notes: str = ""
     clip_name: str = ""
     video_path: str | None = None
+    angle_kind: str = FRONT_OF_SHIN
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -134,6 +156,8 @@ class MeasurementRecord:
                 raise ValueError(f"{name} must be a finite number or None, got {value!r}")
         if self.reps_valid < 0:
             raise ValueError(f"reps_valid must be >= 0, got {self.reps_valid}")
+        if self.angle_kind not in ANGLE_KINDS:
+            raise ValueError(f"angle_kind must be one of {ANGLE_KINDS}, got {self.angle_kind!r}")
 
 
 class RecordEdit(TypedDict, total=False):
@@ -153,6 +177,7 @@ class RecordEdit(TypedDict, total=False):
     notes: str
     clip_name: str
     video_path: str | None
+    angle_kind: str
 
 
 def default_db_path(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
@@ -301,26 +326,41 @@ class TrendPoint:
 
 @dataclass(frozen=True)
 class Trend:
-    """One person's measurements of one side over time (oldest first; the first is the baseline)."""
+    """One person's measurements of one side over time (oldest first; the first is the baseline).
+
+    Every point holds the same kind of angle (``angle_kind``); ``other_kind_count`` counts that side's records
+    of the other kind, which were left out because the two angles cannot be compared.
+    """
 
     person: str | None
     side: Side
     mdc_deg: float
     mdc_cm: float
     points: tuple[TrendPoint, ...]
+    angle_kind: str = FRONT_OF_SHIN
+    other_kind_count: int = 0
 
 
 def trend(
-    records: Iterable[MeasurementRecord], side: Side, mdc_deg: float = MDC_DEG, mdc_cm: float = MDC_CM
+    records: Iterable[MeasurementRecord],
+    side: Side,
+    mdc_deg: float = MDC_DEG,
+    mdc_cm: float = MDC_CM,
+    angle_kind: str = FRONT_OF_SHIN,
 ) -> Trend:
-    """Each measurement of ``side`` with its change from the first and from the previous measurement.
+    """Each record of ``side`` holding ``angle_kind``, with its change from the first and the previous one.
 
-    Raises ValueError if the records of that side belong to more than one person.
+    Records of the other angle kind are never compared with these: they are left out and counted in
+    ``Trend.other_kind_count``. Raises ValueError if the records of that side belong to more than one person,
+    or for an unknown ``angle_kind``.
     """
-    chosen = sorted((r for r in records if r.side == side), key=lambda r: (r.measured_at, r.id or 0))
-    people = {r.person for r in chosen}
+    if angle_kind not in ANGLE_KINDS:
+        raise ValueError(f"angle_kind must be one of {ANGLE_KINDS}, got {angle_kind!r}")
+    of_side = sorted((r for r in records if r.side == side), key=lambda r: (r.measured_at, r.id or 0))
+    people = {r.person for r in of_side}
     if len(people) > 1:
         raise ValueError(f"trend() needs one person's records, got {len(people)} people")
+    chosen = [r for r in of_side if r.angle_kind == angle_kind]
     previous_records = chosen[:1] + chosen[:-1]  # the baseline is its own previous measurement
     points = tuple(
         TrendPoint(
@@ -333,10 +373,13 @@ def trend(
         )
         for previous, record in zip(previous_records, chosen, strict=True)
     )
-    return Trend(next(iter(people), None), side, mdc_deg, mdc_cm, points)
+    other = len(of_side) - len(chosen)
+    return Trend(next(iter(people), None), side, mdc_deg, mdc_cm, points, angle_kind, other)
 
 
 def _change(before: MeasurementRecord, after: MeasurementRecord, mdc_deg: float, mdc_cm: float) -> Change:
+    if before.angle_kind != after.angle_kind:
+        raise ValueError("a change between a front-of-shin angle and a knee-ankle axis angle is meaningless")
     delta_deg = after.shin_angle_deg - before.shin_angle_deg
     delta_cm = None
     if before.knee_over_toe_cm is not None and after.knee_over_toe_cm is not None:
@@ -506,6 +549,7 @@ def _record_from_row(row: sqlite3.Row) -> MeasurementRecord:
         notes=str(row["notes"]),
         clip_name=str(row["clip_name"]),
         video_path=None if row["video_path"] is None else str(row["video_path"]),
+        angle_kind=str(row["angle_kind"]),
         id=int(row["id"]),
     )
 
