@@ -246,9 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     rows, failures = measure_all(args.data, args.analysis_fps, not args.detection, args.jobs, args.split)
     if not rows and not failures:
-        out(
-            f"no clip with truth in {args.data.resolve()}: the synthetic set is in ../shared/data/synthetic"
-        )
+        out(f"no clip with truth in {args.data.resolve()}: the synthetic set is in ../shared/data/synthetic")
         return 2
     out(
         f"vision.measure on {len(rows) + len(failures)} synthetic clips (analysis_fps={args.analysis_fps}, "

@@ -50,6 +50,8 @@ def lunge_legs(n: int = N_FRAMES) -> tuple[dict[str, FloatArray], dict[str, Floa
         leg["toe_tip"] = leg["toe"] + [15.0, 2.0]
         leg["heel_back"] = leg["heel"] - [12.0, 0.0]
         leg["heel_bottom"] = leg["heel"] + [4.0, 10.0]
+        leg["shin_front_top"] = leg["knee"] + 0.3 * (leg["ankle"] - leg["knee"]) + [20.0, 0.0]
+        leg["shin_front_bottom"] = leg["knee"] + 0.6 * (leg["ankle"] - leg["knee"]) + [20.0, 0.0]
     return front, rear
 
 

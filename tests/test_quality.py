@@ -130,6 +130,8 @@ def leg(n: int = N, visibility: float = 0.95) -> tuple[dict[str, FloatArray], di
         "toe_tip": (760.0, 650.0),
         "heel_back": (618.0, 640.0),
         "heel_bottom": (634.0, 650.0),
+        "shin_front_top": (712.0, 522.0),
+        "shin_front_bottom": (700.0, 564.0),
     }
     points = {name: np.tile(np.array(fixed[name]), (n, 1)) for name in POINT_NAMES}
     return points, {name: np.full(n, visibility) for name in POINT_NAMES}

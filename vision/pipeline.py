@@ -68,6 +68,8 @@ ASSUMED_ORIENTATION_SIGMA_DEG = 5.0
 DOUBTFUL_ANGLE_SIGMA_DEG = 2.5
 #: The result's rep may read at most this much more than the median of the other valid reps unquestioned.
 OUTLIER_REP_DEG = 8.0
+#: A camera roll read off the scene's lines beyond this is doubted (phones are seldom held more crooked).
+PLAUSIBLE_ROLL_DEG = 12.0
 #: Where no level was found in the scene, the phone is taken as held upright to within this (1 sigma).
 ASSUMED_ROLL_SIGMA_DEG = 3.0
 #: Frames of the set-up check looked at for the camera's yaw.
@@ -291,7 +293,11 @@ def analyse(
             "no forward rock found: rock the knee forward toward the wall and back 2-3 times, heel down"
         )
     toe_along = geometry.distance_along_px(leg.toe, np.nanmedian(leg.toe, axis=0), choice.facing, up)
-    doubt = AngleDoubt(camera, choice.facing, level_known)
+    roll_sigma_deg, roll_warnings = _roll_doubt_deg(
+        camera, level_known, scale.projection_cm_to_px is not None
+    )
+    warnings += roll_warnings
+    doubt = AngleDoubt(camera, choice.facing, roll_sigma_deg)
     rep_results = tuple(
         _rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, options)
         for i, rep in enumerate(reps)
@@ -474,18 +480,30 @@ def _camera_doubt_cm(
 
 
 def _heel_rise_px(leg: LegPoints, up: FloatArray) -> FloatArray:
-    """Heel height above its usual level, relative to the toe (which stays on the floor when the heel lifts).
+    """Heel height above its usual level: the mean of its rise against the toe landmark (which stays on the
+    floor when the heel lifts, and moves with a hand-held camera) and its rise in the image (a still camera).
 
     The bottom of the heel on the silhouette is used where it was found, MediaPipe's heel landmark elsewhere
     (each minus its own usual level). The landmark alone rides up the back of the heel by up to about 0.08
-    of the foot length with the heel down at deep knee flexion; the sole under the heel does not.
+    of the foot length with the heel down at deep knee flexion; the sole under the heel does not. The toe
+    landmark dips by up to 0.1 foot lengths at deep flexion on some clips, which alone would read as a lift;
+    the image height alone reads any camera shake. On the ``tune`` clips their mean read 8 of 8 heel lifts
+    of 1.5-3.1 cm above 0.05 foot lengths and 39 of 41 heel-down reps below it, where the rise against the
+    toe alone read 7 of 8 and 37 of 41.
     """
     rises = []
     for heel in (leg.heel_bottom, leg.heel):
-        rise = geometry.height_above_px(heel, leg.toe, up)
-        rises.append(rise - np.nanmedian(rise) if np.isfinite(rise).any() else rise)
+        against_toe = geometry.height_above_px(heel, leg.toe, up)
+        in_image = heel @ up
+        both = (_from_usual(against_toe) + _from_usual(in_image)) / 2
+        rises.append(both)
     bottom, landmark = rises
     return np.where(np.isfinite(bottom), bottom, landmark)
+
+
+def _from_usual(values: FloatArray) -> FloatArray:
+    """``values`` minus their median (NaN in, NaN out)."""
+    return values - np.nanmedian(values) if np.isfinite(values).any() else values
 
 
 def _found_share(leg: LegPoints, names: tuple[str, ...]) -> float:
@@ -507,11 +525,11 @@ class AngleDoubt:
 
     camera: CameraPose
     facing: int
-    level_known: bool
+    roll_sigma_deg: float
 
     def deg(self, top: FloatArray, bottom: FloatArray) -> float:
         """1-sigma change of the median sagittal angle of ``top`` over ``bottom`` (n, 2) from the camera's
-        unmeasured tilt and yaw (taken as 0 +- 5 deg) and, when no level was found, its roll (0 +- 3 deg)."""
+        unmeasured tilt and yaw (taken as 0 +- 5 deg) and the doubt on its roll (``roll_sigma_deg``)."""
         camera = self.camera
 
         def angle(c: CameraPose, rotate_deg: float = 0.0) -> float:
@@ -522,11 +540,30 @@ class AngleDoubt:
         swings = [
             abs(angle(high) - angle(low)) / 2 for low, high in camera.doubts(ASSUMED_ORIENTATION_SIGMA_DEG)
         ]
-        if not self.level_known:
-            swings.append(
-                abs(angle(camera, ASSUMED_ROLL_SIGMA_DEG) - angle(camera, -ASSUMED_ROLL_SIGMA_DEG)) / 2
-            )
+        if self.roll_sigma_deg > 0:
+            swings.append(abs(angle(camera, self.roll_sigma_deg) - angle(camera, -self.roll_sigma_deg)) / 2)
         return float(np.sqrt(np.sum(np.square(swings)))) if swings else 0.0
+
+
+def _roll_doubt_deg(
+    camera: CameraPose, level_known: bool, from_floor_reference: bool
+) -> tuple[float, list[str]]:
+    """1-sigma doubt on the camera's roll, and a warning when the scene's lines claim an unusual one.
+
+    A marker or sheet on the floor gives the roll outright (0). The scene's lines are trusted up to
+    :data:`PLAUSIBLE_ROLL_DEG`; a larger roll read off them (a single slanted edge, a leaning backdrop) is
+    more often a wrong line than a phone held that crooked, so half of it is taken as its doubt. With no
+    level found at all, the phone is taken as upright to within :data:`ASSUMED_ROLL_SIGMA_DEG`.
+    """
+    if not level_known:
+        return ASSUMED_ROLL_SIGMA_DEG, []
+    roll = abs(camera.roll_deg)
+    if from_floor_reference or roll <= PLAUSIBLE_ROLL_DEG:
+        return 0.0, []
+    return roll / 2, [
+        f"the lines of the room say the camera was held {roll:.0f} deg off upright, more than usual: if the "
+        "phone was upright, the angles are off by about that much; hold it upright or lay the marker down"
+    ]
 
 
 def _rotated(points_px: FloatArray, angle_deg: float, centre_px: FloatArray) -> FloatArray:

@@ -21,8 +21,11 @@ FloatArray = npt.NDArray[np.float64]
 
 #: The band of the shin an inclinometer covers, as fractions of the way from the knee to the ankle.
 BAND = (0.3, 0.6)
-#: Rays traced across the band (inclusive of both ends).
-N_RAYS = 13
+#: The front edge is traced over this longer stretch, so that the envelope at the band's ends can rest on
+#: prominences just outside it, as a straight edge laid along the shin does.
+SPAN = (0.22, 0.7)
+#: Rays traced across the span (inclusive of both ends).
+N_RAYS = 21
 #: A ray looks this far forward of the knee-ankle line, as a fraction of the shin length (the front of the
 #: shin lies 0.08-0.15 shin lengths in front of the line; more than this is not the shin).
 MAX_DEPTH = 0.35
@@ -105,11 +108,11 @@ def shin_front_chord(
     normal = np.array([-down[1], down[0]])
     if normal[0] * forward_x < 0:
         normal = -normal
-    s = np.linspace(*BAND, N_RAYS)
+    s = np.linspace(*SPAN, N_RAYS)
     depth = np.array([edge_depth_px(mask, knee_px + t * axis, normal, MAX_DEPTH * length) for t in s])
     found = np.isfinite(depth)
-    ends_found = found[: N_RAYS // 4].any() and found[-(N_RAYS // 4) :].any()
-    if found.mean() < MIN_RAY_SHARE or not ends_found:
+    in_band = (s >= BAND[0]) & (s <= BAND[1])
+    if found[in_band].mean() < MIN_RAY_SHARE or not (found[s <= BAND[0]].any() and found[s >= BAND[1]].any()):
         return missing
     hull_s, hull_d = upper_envelope(s[found] * length, depth[found])
     ends_s = np.array(BAND) * length

@@ -1,0 +1,100 @@
+"""Fit ``vision/angle_model.json`` (the angles' bias corrections and uncertainty terms) on the ``tune`` clips.
+
+Reads the rows ``accuracy.py --split tune --json FILE`` wrote (raw per-frame readings over the hold of the
+rep that holds each clip's true valid peak), fits, and writes the model with its provenance. Its figures on
+``check`` come from ``accuracy.py --split check`` afterwards. Usage::
+
+    .venv/bin/python benchmarks/accuracy.py --split tune --json /tmp/tune.json
+    .venv/bin/python benchmarks/fit_angle_model.py /tmp/tune.json
+
+What is fitted (all in degrees):
+
+* ``front_bias_deg``, ``axis_bias_deg``: the median error of the front-of-shin and MediaPipe knee-ankle
+  readings (subtracted by ``vision.angles``).
+* ``front_minus_axis_deg`` and its spread: the truths' angle between the two lines, body to body.
+* ``axis_sigma_deg`` and ``front_floor_deg``: the smallest terms with which |error| <= 2 sigma holds in
+  :data:`COVERAGE` of the clips, the other terms (resolution, hold scatter, camera) as the engine reports
+  them. ``edge_px`` is set, not fitted: 0.7 px, the mask edge's placement error seen on the clips' frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from vision.angles import MODEL, MODEL_PATH  # noqa: E402
+
+#: Share of the ``tune`` clips whose |error| must be within 2 sigma: all of them, since 28 clips say little
+#: about the tail of unseen ones (the target there is 90%; 95% on ``tune`` gave 67% on ``check``).
+COVERAGE = 1.0
+EDGE_PX = 0.7
+
+
+def smallest_sigma(residuals: list[float], other_variances: list[float]) -> float:
+    """The smallest floor f (0.05 deg steps) with |r| <= 2 sqrt(f^2 + v) for COVERAGE of the clips."""
+    r, v = np.abs(residuals), np.array(other_variances)
+    for floor in np.arange(0.0, 10.0, 0.05):
+        if np.mean(r <= 2 * np.sqrt(floor**2 + v)) >= COVERAGE:
+            return round(float(floor), 2)
+    return 10.0
+
+
+def fit(rows: list[dict[str, Any]]) -> dict[str, float]:
+    used = [r for r in rows if r["truth_rep"] is not None]
+    front = [r for r in used if np.isfinite(r["truth_rep"]["front_raw_deg"] or np.nan)]
+    front_bias = statistics.median(r["truth_rep"]["front_raw_deg"] - r["shin_truth_deg"] for r in front)
+    axis_bias = statistics.median(r["truth_rep"]["axis_raw_deg"] - r["axis_truth_deg"] for r in used)
+    offsets = [r["shin_truth_deg"] - r["axis_truth_deg"] for r in rows]
+    front_residuals = [r["truth_rep"]["front_raw_deg"] - front_bias - r["shin_truth_deg"] for r in front]
+    # The reported sigma less the floor it was computed with: resolution, hold scatter and camera.
+    front_other = [max(r["truth_rep"]["shin_sigma_deg"] ** 2 - MODEL.front_floor_deg**2, 0.0) for r in front]
+    axis_residuals = [r["truth_rep"]["axis_raw_deg"] - axis_bias - r["axis_truth_deg"] for r in used]
+    return {
+        "front_bias_deg": round(front_bias, 2),
+        "front_floor_deg": smallest_sigma(front_residuals, front_other),
+        "edge_px": EDGE_PX,
+        "axis_bias_deg": round(axis_bias, 2),
+        # Everything in one term (the camera's doubt is added on top at run time: a little conservative).
+        "axis_sigma_deg": smallest_sigma(axis_residuals, [0.0] * len(axis_residuals)),
+        "front_minus_axis_deg": round(statistics.median(offsets), 2),
+        "front_minus_axis_sigma_deg": round(statistics.stdev(offsets), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", type=Path, help="accuracy.py --split tune --json output")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args(argv)
+    rows = [r for r in json.loads(args.rows.read_text())["rows"] if r["split"] == "tune"]
+    if not rows:
+        sys.stderr.write("no tune rows: run accuracy.py --split tune --json FILE first\n")
+        return 2
+    model = {
+        "parameters": fit(rows),
+        "provenance": {
+            "fitted_on": f"{len(rows)} tune clips of ../shared/data/synthetic (manifest.json split 'tune')",
+            "clips": sorted(r["clip"] for r in rows),
+            "script": "benchmarks/fit_angle_model.py, from benchmarks/accuracy.py --split tune --json",
+            "date": datetime.date.today().isoformat(),
+            "coverage_target_on_tune": COVERAGE,
+            "check_figures": "benchmarks/accuracy.py --split check (README, Accuracy)",
+        },
+    }
+    args.out.write_text(json.dumps(model, indent=2) + "\n")
+    sys.stdout.write(json.dumps(model["parameters"], indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
