@@ -13,8 +13,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from vision.errors import InputError
 from vision.landmarks import N_LANDMARKS, N_SILHOUETTE, Landmark, LegLandmarks, PoseTrack, Side
 from vision.legs import POINT_NAMES, LegPoints, choose_leg, facing_direction, leg_points
+from vision.pipeline import pick_leg
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -249,3 +251,41 @@ def test_leg_points_shape_validation(bad: str) -> None:
     points[bad] = np.zeros((4, 2))
     with pytest.raises(ValueError, match=bad):
         LegPoints(**points, visibility={})
+
+
+# ---------------------------------------------------------------- which leg the pipeline measures
+
+
+def test_pick_leg_takes_the_front_leg_and_says_so() -> None:
+    front, rear = lunge_legs()
+    choice, leg, note = pick_leg(build_track(front, rear, "left"), None)
+    assert choice.side == "left"
+    assert_leg_is(leg, front, np.ones(N_FRAMES, dtype=bool))
+    assert note == "the left leg, in front"
+
+
+def test_pick_leg_tries_the_other_leg_when_the_front_foot_is_out_of_frame() -> None:
+    front, rear = lunge_legs()
+    front["toe"] = front["toe"] + [WIDTH, 0.0]  # the front toes past the frame's edge in every frame
+    choice, leg, note = pick_leg(build_track(front, rear, "left"), None)
+    assert choice.side == "right"
+    assert_leg_is(leg, rear, np.ones(N_FRAMES, dtype=bool))
+    assert "the right leg" in note
+    assert "out of frame or hidden" in note
+
+
+def test_pick_leg_refuses_when_neither_leg_is_in_view() -> None:
+
+    front, rear = lunge_legs()
+    front["toe"] = front["toe"] + [WIDTH, 0.0]
+    rear["toe"] = rear["toe"] + [WIDTH, 0.0]
+    with pytest.raises(InputError, match="out of frame or hidden"):
+        pick_leg(build_track(front, rear, "left"), None)
+
+
+def test_a_named_side_behind_the_front_leg_is_measured_with_a_note() -> None:
+    front, rear = lunge_legs()
+    choice, leg, note = pick_leg(build_track(front, rear, "left"), "right")
+    assert choice.side == "right"
+    assert_leg_is(leg, rear, np.ones(N_FRAMES, dtype=bool))
+    assert note.startswith("the left leg is in front in this clip")

@@ -68,6 +68,9 @@ ASSUMED_ORIENTATION_SIGMA_DEG = 5.0
 DOUBTFUL_ANGLE_SIGMA_DEG = 2.5
 #: The result's rep may read at most this much more than the median of the other valid reps unquestioned.
 OUTLIER_REP_DEG = 8.0
+#: A leg is clearly in front when it is ahead of the other in at least this share of frames; below it the
+#: feet count as level (a squat) and the leg in fuller view is measured.
+CLEAR_FRONT_SHARE = 0.7
 #: A camera roll read off the scene's lines beyond this is doubted (phones are seldom held more crooked).
 PLAUSIBLE_ROLL_DEG = 12.0
 #: Where no level was found in the scene, the phone is taken as held upright to within this (1 sigma).
@@ -175,9 +178,7 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
         )
     try:
         quality.check_person(track, brightness)
-        choice = choose_leg(track, options.side)
-        leg = leg_points(track, choice)
-        quality.check_leg_in_frame(leg, track.width_px, track.height_px)
+        choice, leg, _ = pick_leg(track, options.side)
         params = options.cleaning
         shin_vis = np.minimum(leg.visibility["knee"], leg.visibility["ankle"])
         foot_vis = np.minimum(leg.visibility["heel"], leg.visibility["toe"])
@@ -247,9 +248,7 @@ def analyse(
     the result's hold (``frames_between``) for the wall in front of the foot.
     """
     quality.check_person(track, brightness)
-    choice = choose_leg(track, options.side)
-    leg = leg_points(track, choice)
-    quality.check_leg_in_frame(leg, track.width_px, track.height_px)
+    choice, leg, leg_choice = pick_leg(track, options.side)
     roll, camera = _scene(samples)
     image_size = (track.width_px, track.height_px)
     camera = camera or CameraPose.from_roll(roll, image_size)
@@ -359,7 +358,54 @@ def analyse(
         camera_source=camera.source,
         status=status,
         status_message=status_message,
+        leg_choice=leg_choice,
     )
+
+
+def pick_leg(track: PoseTrack, side: Side | None) -> tuple[LegChoice, LegPoints, str]:
+    """The leg to measure, its tracks, and in plain words which it is and why.
+
+    The front leg is tried first. When it is out of frame or hidden in most of the clip, or the feet are
+    level (a squat: neither is clearly in front), the other leg is tried too and the one in full view is
+    taken. A ``side`` the user named is measured as asked, with a note when the other leg is clearly in front.
+    """
+    choice = choose_leg(track, side)
+    if side is not None:
+        leg = leg_points(track, choice)
+        quality.check_leg_in_frame(leg, track.width_px, track.height_px)
+        note = f"the {side} leg, as asked"
+        if choice.overridden and choice.label_agreement >= CLEAR_FRONT_SHARE:
+            front = "right" if side == "left" else "left"
+            note = f"the {front} leg is in front in this clip: the {side} leg (behind) was measured, as asked"
+        return choice, leg, note
+    other_side: Side = "right" if choice.side == "left" else "left"
+    other = dataclasses.replace(choice, side=other_side, overridden=True)
+    level = choice.label_agreement < CLEAR_FRONT_SHARE
+    candidates = [choice, other]
+    if level:
+        candidates.sort(key=lambda c: -_leg_visibility(leg_points(track, c)))
+    first_error: InputError | None = None
+    for candidate in candidates:
+        leg = leg_points(track, candidate)
+        try:
+            quality.check_leg_in_frame(leg, track.width_px, track.height_px)
+        except InputError as err:
+            first_error = first_error or err
+            continue
+        if candidate is choice and not level:
+            return candidate, leg, f"the {candidate.side} leg, in front"
+        if level:
+            why = "the feet are level, so the leg in fuller view was taken"
+        else:
+            why = f"the {choice.side} leg, in front, is out of frame or hidden in most of the clip"
+        return candidate, leg, f"the {candidate.side} leg: {why}"
+    assert first_error is not None
+    raise first_error
+
+
+def _leg_visibility(leg: LegPoints) -> float:
+    """Mean visibility of the knee, ankle, heel and toe over the clip."""
+    return float(np.mean([np.mean(leg.visibility[name]) for name in ("knee", "ankle", "heel", "toe")]))
 
 
 def angle_warnings(best: RepResult, valid: list[RepResult]) -> list[str]:
