@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.shin_front import shin_front_chord
+from vision.shin_front import edge_depth_px, shin_front_chord
 
 Side = Literal["left", "right"]
 FloatArray = npt.NDArray[np.float64]
@@ -69,11 +69,12 @@ class Landmark(IntEnum):
 #: Search radius around a landmark for its silhouette point, as a fraction of the shin (knee) or foot length.
 KNEE_FRONT_RADIUS = 0.35
 FOOT_TIP_RADIUS = 0.3
-#: The bottom of the heel is searched within this radius (a fraction of the foot length) of a point this far
-#: below the heel landmark: the disc covers the heel pad (about the back fifth of the foot) and reaches the
-#: sole when the landmark rides up the heel at deep knee flexion, without reaching forward to the arch.
-HEEL_BOTTOM_RADIUS = 0.2
-HEEL_BOTTOM_DROP = 0.1
+#: The bottom of the heel is where the mask ends straight below the heel landmark, traced down columns this
+#: far either side of it (a fraction of the foot length: the heel pad) and as far as this below it. Unlike a
+#: search disc around the landmark, a column still reaches the sole when the landmark rides up the back of
+#: the heel at deep knee flexion (by up to half the foot length on a foot 30-50 px long).
+HEEL_COLUMNS = (-0.1, -0.05, 0.0, 0.05, 0.1)
+HEEL_COLUMN_DEPTH = 0.8
 #: Mask probability above which a pixel belongs to the person.
 MASK_THRESHOLD = 0.5
 #: Frames are shrunk to this long side before pose estimation. The landmark model sees a 256x256 crop of the
@@ -260,6 +261,21 @@ def extreme_point(
     return best
 
 
+def heel_bottom(mask: npt.NDArray[np.float32], heel_px: FloatArray, foot_px: float) -> FloatArray:
+    """The sole under the heel: the median of where the mask ends (sub-pixel) down columns around the heel
+    landmark, each traced from just above it; NaN where no column starts inside the mask."""
+    if not (np.all(np.isfinite(heel_px)) and foot_px >= 5):
+        return np.full(2, np.nan)
+    down = np.array([0.0, 1.0])
+    ends = []
+    for offset in HEEL_COLUMNS:
+        origin = heel_px + np.array([offset * foot_px, -0.05 * foot_px])
+        ends.append(origin[1] + edge_depth_px(mask, origin, down, HEEL_COLUMN_DEPTH * foot_px))
+    if not np.isfinite(ends).any():
+        return np.full(2, np.nan)
+    return np.array([heel_px[0], float(np.nanmedian(ends))])
+
+
 def silhouette_points(mask: npt.NDArray[np.float32], xy_px: FloatArray) -> FloatArray:
     """(12, 2) knee front, toe tip, heel back, heel bottom and the front-of-shin chord's ends of each leg
     (Landmark 33-44 order), from the person mask.
@@ -273,7 +289,6 @@ def silhouette_points(mask: npt.NDArray[np.float32], xy_px: FloatArray) -> Float
     if toes_x == 0:
         return out
     forward = np.array([1.0 if toes_x > 0 else -1.0, 0.0])
-    down = np.array([0.0, 1.0])
     for leg in legs:
         shin_px = float(np.linalg.norm(xy_px[leg.knee] - xy_px[leg.ankle]))
         foot_px = float(np.linalg.norm(xy_px[leg.toe] - xy_px[leg.heel]))
@@ -286,9 +301,7 @@ def silhouette_points(mask: npt.NDArray[np.float32], xy_px: FloatArray) -> Float
         out[leg.heel_back - N_LANDMARKS] = extreme_point(
             mask, xy_px[leg.heel], FOOT_TIP_RADIUS * foot_px, -forward
         )
-        out[leg.heel_bottom - N_LANDMARKS] = extreme_point(
-            mask, xy_px[leg.heel] + HEEL_BOTTOM_DROP * foot_px * down, HEEL_BOTTOM_RADIUS * foot_px, down
-        )
+        out[leg.heel_bottom - N_LANDMARKS] = heel_bottom(mask, xy_px[leg.heel], foot_px)
         chord = shin_front_chord(mask, xy_px[leg.knee], xy_px[leg.ankle], forward[0])
         out[leg.shin_front_top - N_LANDMARKS] = chord[0]
         out[leg.shin_front_bottom - N_LANDMARKS] = chord[1]

@@ -29,6 +29,7 @@ from vision.legs import LegChoice, LegPoints, choose_leg, leg_points
 from vision.results import (
     AXIS_PLUS_OFFSET,
     STATUS_NO_VALID_REP,
+    STATUS_NOT_A_LUNGE,
     STATUS_OK,
     FrameSeries,
     Measurement,
@@ -68,6 +69,9 @@ ASSUMED_ORIENTATION_SIGMA_DEG = 5.0
 DOUBTFUL_ANGLE_SIGMA_DEG = 2.5
 #: The result's rep may read at most this much more than the median of the other valid reps unquestioned.
 OUTLIER_REP_DEG = 8.0
+#: A rep's toes may move at most this many foot lengths over the whole rock (landmark noise is about 0.1):
+#: beyond it the foot was not planted (stepping in or out, walking), and it is not a rep of the test.
+PLANTED_MAX_FOOT_RATIO = 0.5
 #: A leg is clearly in front when it is ahead of the other in at least this share of frames; below it the
 #: feet count as level (a squat) and the leg in fuller view is measured.
 CLEAR_FRONT_SHARE = 0.7
@@ -314,6 +318,12 @@ def analyse(
         camera_doubt_cm = _camera_doubt_cm(camera, series, best, choice.facing, names, foot_cm)
         peak = _peak(best, valid, shin_px, px_per_cm, scale, wall, camera_doubt_cm)
         warnings += angle_warnings(best, valid)
+    elif not any(rep.foot_planted for rep in rep_results):
+        status = STATUS_NOT_A_LUNGE
+        status_message = (
+            "this does not look like a lunge test: no forward rock of the shin over a planted foot was "
+            "found (walking or stepping?); film the front foot planted and the knee rocking toward the wall"
+        )
     else:
         status = STATUS_NO_VALID_REP
         status_message = (
@@ -647,8 +657,12 @@ def _rep_result(
     slide_px = abs(_median(toe_along_px[hold]))
     lift_ratio, slide_ratio = lift_px / foot_px, slide_px / foot_px
     heel_down = not lift_ratio > options.heel_lift_max_foot_ratio
+    travel_px = _foot_travel_px(toe_along_px, rep)
+    planted = not travel_px > PLANTED_MAX_FOOT_RATIO * foot_px
     reason = None
-    if not heel_down:
+    if not planted:
+        reason = f"the front foot was not planted (it travelled {travel_px / foot_px:.1f} foot lengths)"
+    elif not heel_down:
         reason = f"heel lifted by about {_length(lift_px, foot_px, px_per_cm)}"
     elif slide_ratio > options.foot_slide_max_foot_ratio:
         reason = f"front foot moved by about {_length(slide_px, foot_px, px_per_cm)}"
@@ -675,7 +689,15 @@ def _rep_result(
         heel_down=heel_down,
         valid=reason is None,
         reason=reason,
+        foot_planted=planted,
     )
+
+
+def _foot_travel_px(toe_along_px: FloatArray, rep: Rep) -> float:
+    """How far the toes moved along the floor over the whole rep (10th to 90th percentile, px)."""
+    span = toe_along_px[rep.start : rep.end + 1]
+    span = span[np.isfinite(span)]
+    return float(np.percentile(span, 90) - np.percentile(span, 10)) if span.size else float("nan")
 
 
 def _px_per_cm_at_toe(scale: FloorScale, camera: CameraPose, toe_tip_px: FloatArray) -> float | None:

@@ -71,6 +71,7 @@ class RepResult:
     heel_down: bool
     valid: bool
     reason: str | None
+    foot_planted: bool = True  # False: the toes travelled over the rock (stepping, walking): not a test rep
 
 
 @dataclass(frozen=True)
