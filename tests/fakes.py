@@ -128,6 +128,7 @@ def make_measurement(
         tibia_axis_smooth_deg=angle - AXIS_OFFSET_DEG,
         knee_over_toe_px=np.zeros(n),
         heel_lift_px=np.zeros(n),
+        heel_lift_gap_px=np.zeros(n),
         visibility={},
         leg_px={name: np.tile(np.array(p, dtype=np.float64), (n, 1)) for name, p in points.items()},
     )

@@ -266,7 +266,7 @@ def test_pick_leg_takes_the_front_leg_and_says_so() -> None:
 
 def test_pick_leg_tries_the_other_leg_when_the_front_foot_is_out_of_frame() -> None:
     front, rear = lunge_legs()
-    front["toe"] = front["toe"] + [WIDTH, 0.0]  # the front toes past the frame's edge in every frame
+    front["toe"] = np.full_like(front["toe"], np.nan)  # the front toes never found
     choice, leg, note = pick_leg(build_track(front, rear, "left"), None)
     assert choice.side == "right"
     assert_leg_is(leg, rear, np.ones(N_FRAMES, dtype=bool))

@@ -47,7 +47,18 @@ def planted_foot(n: int = 10) -> dict[str, np.ndarray]:
 
 def heel_rise(points: dict[str, np.ndarray]) -> np.ndarray:
     n = len(points["heel"])
-    return _heel_rise_px(LegPoints(**points, visibility={k: np.ones(n) for k in POINT_NAMES}), LEVEL_UP)
+    rise, _ = _heel_rise_px(LegPoints(**points, visibility={k: np.ones(n) for k in POINT_NAMES}), LEVEL_UP)
+    return rise
+
+
+def test_heel_rise_is_the_mean_of_its_rise_against_the_toe_and_in_the_image() -> None:
+    """The toe landmark dips 6 px in frames 3-4 (heel down): half of it reads as a rise, and the two readings
+    are 6 px apart there (a gap of 3), which tells the rise was not seen by both."""
+    points = planted_foot()
+    points["toe"][3:5, 1] += 6.0
+    rise, gap = _heel_rise_px(LegPoints(**points, visibility={k: np.ones(10) for k in POINT_NAMES}), LEVEL_UP)
+    np.testing.assert_allclose(rise, [0, 0, 0, 3, 3, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(gap, [0, 0, 0, 3, 3, 0, 0, 0, 0, 0])
 
 
 def test_heel_rise_follows_the_bottom_of_the_heel_not_the_landmark() -> None:

@@ -122,3 +122,11 @@ def test_without_the_front_of_the_shin_the_headline_is_the_axis_plus_offset_and_
     assert angles.tibia_axis_deg == pytest.approx(33.0 - MODEL.axis_bias_deg)
     assert angles.shin_angle_deg == pytest.approx(angles.tibia_axis_deg + MODEL.front_minus_axis_deg)
     assert angles.shin_angle_uncertainty_deg > angles.tibia_axis_uncertainty_deg
+
+
+def test_an_edge_far_from_the_axis_is_not_taken_for_the_front_of_the_shin() -> None:
+    """A traced edge 20 deg off the knee-ankle line is something else (dark clothes on a dark floor)."""
+    axis = np.full(5, 30.0)
+    angles = rep_angles(np.full(5, 14.0), axis, 200.0, 0.0, 0.0)
+    assert angles.shin_angle_source == AXIS_PLUS_OFFSET
+    assert angles.shin_angle_deg == pytest.approx(30.0 - MODEL.axis_bias_deg + MODEL.front_minus_axis_deg)

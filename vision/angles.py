@@ -7,8 +7,9 @@
 * The knee-centre to ankle-centre axis is read two ways: MediaPipe's knee and ankle (which sit off the joint
   centres by a body-dependent amount), and the front of the shin less the typical angle between the two lines
   (which varies from body to body by about 1 deg). The two are combined by their inverse variances.
-* Where the front of the shin cannot be seen, the headline is the axis plus that typical angle, with the
-  wider uncertainty that brings, and says so.
+* Where the front of the shin cannot be seen, or the edge traced disagrees with the axis beyond their
+  uncertainties (it is then not the shin: dark clothes on a dark floor, the other leg, a hand), the headline
+  is the axis plus that typical angle, with the wider uncertainty that brings, and says so.
 
 The numbers that were fitted live in :data:`MODEL` (``angle_model.json`` beside this module, written by
 ``benchmarks/fit_angle_model.py`` from the ``tune`` clips). Pure functions, no state.
@@ -29,6 +30,9 @@ FloatArray = npt.NDArray[np.float64]
 MODEL_PATH = Path(__file__).with_name("angle_model.json")
 #: The front of the shin must be traced in at least this share of a hold's frames to be the headline.
 MIN_FRONT_SHARE = 0.5
+#: The front of the shin is not trusted when it and the axis disagree by more than this many sigmas of the
+#: axis reading and of the angle between the two lines: its traced edge is then not the shin's.
+DISAGREE_SIGMAS = 2.5
 #: Robust standard deviations per median absolute deviation (normal noise).
 MAD_TO_SIGMA = 1.4826
 
@@ -114,6 +118,14 @@ def rep_angles(
         )
     front, front_scatter = hold_value(front_deg)
     front -= model.front_bias_deg
+    if abs(front - model.front_minus_axis_deg - axis_raw) > DISAGREE_SIGMAS * _hypot(
+        model.front_minus_axis_sigma_deg, axis_sigma
+    ):
+        # The traced edge is not the shin's front (dark clothes on a dark floor, the other leg, a hand).
+        shin_sigma = _hypot(axis_sigma, model.front_minus_axis_sigma_deg)
+        return RepAngles(
+            axis_raw + model.front_minus_axis_deg, shin_sigma, AXIS_PLUS_OFFSET, axis_raw, axis_sigma
+        )
     resolution_deg = (
         float(np.degrees(np.sqrt(2.0) * model.edge_px / (0.3 * shin_px))) if shin_px > 0 else 90.0
     )

@@ -186,7 +186,7 @@ def _plus_minus(peak: PeakResult) -> str:
     text = f"{peak.shin_angle_deg:.1f}°"
     uncertainty = peak.shin_angle_uncertainty_deg
     if uncertainty is not None and math.isfinite(uncertainty):
-        text += f" ± {uncertainty:.1f}"
+        text += f" +- {uncertainty:.1f}"
     return text
 
 

@@ -24,7 +24,7 @@ from vision.camera import (
     scene_edges,
 )
 from vision.errors import InputError
-from vision.landmarks import FramePose, PoseEstimator, PoseTrack, Side
+from vision.landmarks import FramePose, LegLandmarks, PoseEstimator, PoseTrack, Side
 from vision.legs import LegChoice, LegPoints, choose_leg, leg_points
 from vision.results import (
     AXIS_PLUS_OFFSET,
@@ -69,6 +69,11 @@ ASSUMED_ORIENTATION_SIGMA_DEG = 5.0
 DOUBTFUL_ANGLE_SIGMA_DEG = 2.5
 #: The result's rep may read at most this much more than the median of the other valid reps unquestioned.
 OUTLIER_REP_DEG = 8.0
+#: A forward rock brings the knee ahead of the ankle: a rep whose knee-ankle line stays behind the vertical is
+#: not one (standing, stepping back, the start of a clip). 0, not more: a camera roll read wrongly shifts it.
+MIN_ROCK_DEG = 0.0
+#: Ankles closer than this many foot lengths along the image (in most frames) are side by side: a squat.
+LEVEL_FEET_FOOT_RATIO = 0.5
 #: A rep's toes may move at most this many foot lengths over the whole rock (landmark noise is about 0.1):
 #: beyond it the foot was not planted (stepping in or out, walking), and it is not a rep of the test.
 PLANTED_MAX_FOOT_RATIO = 0.5
@@ -390,7 +395,7 @@ def pick_leg(track: PoseTrack, side: Side | None) -> tuple[LegChoice, LegPoints,
         return choice, leg, note
     other_side: Side = "right" if choice.side == "left" else "left"
     other = dataclasses.replace(choice, side=other_side, overridden=True)
-    level = choice.label_agreement < CLEAR_FRONT_SHARE
+    level = choice.label_agreement < CLEAR_FRONT_SHARE or _feet_level(track)
     candidates = [choice, other]
     if level:
         candidates.sort(key=lambda c: -_leg_visibility(leg_points(track, c)))
@@ -411,6 +416,17 @@ def pick_leg(track: PoseTrack, side: Side | None) -> tuple[LegChoice, LegPoints,
         return candidate, leg, f"the {candidate.side} leg: {why}"
     assert first_error is not None
     raise first_error
+
+
+def _feet_level(track: PoseTrack) -> bool:
+    """Are the ankles side by side (a squat): under half a foot length apart across the image, mostly?"""
+    left, right = (LegLandmarks.of(side) for side in ("left", "right"))
+    gap = np.abs(track.point(left.ankle)[:, 0] - track.point(right.ankle)[:, 0])
+    foot = np.linalg.norm(track.point(left.toe) - track.point(left.heel), axis=1)
+    with np.errstate(invalid="ignore"):
+        level = gap < LEVEL_FEET_FOOT_RATIO * foot
+    known = np.isfinite(gap) & np.isfinite(foot)
+    return bool(known.any() and level[known].mean() > 0.5)
 
 
 def _leg_visibility(leg: LegPoints) -> float:
@@ -480,9 +496,9 @@ def _series(
     angle_image = clean(geometry.shin_angle_deg(top, bottom, choice.facing), t, front_vis, params)
     knee_vis = np.minimum(vis["knee"], vis["toe"])
     knee_over_toe = clean(_along_floor_px(camera, knee, toe, choice.facing), t, knee_vis, params)
-    heel_lift = clean(
-        _heel_rise_px(leg, up), t, foot_vis, dataclasses.replace(params, outlier_floor=0.01 * foot_px)
-    )
+    heel_params = dataclasses.replace(params, outlier_floor=0.01 * foot_px)
+    heel_rise, heel_gap = _heel_rise_px(leg, up)
+    heel_lift = clean(heel_rise, t, foot_vis, heel_params)
     series = FrameSeries(
         frame_index=track.frame_index,
         time_s=t,
@@ -493,6 +509,7 @@ def _series(
         tibia_axis_smooth_deg=smooth(axis_angle, t, params),
         knee_over_toe_px=knee_over_toe,
         heel_lift_px=heel_lift,
+        heel_lift_gap_px=clean(heel_gap, t, foot_vis, heel_params),
         visibility=dict(vis),
         leg_px=leg.as_dict(),
     )
@@ -535,26 +552,26 @@ def _camera_doubt_cm(
     return float(np.sqrt(np.sum(np.square(swings))))
 
 
-def _heel_rise_px(leg: LegPoints, up: FloatArray) -> FloatArray:
-    """Heel height above its usual level: the mean of its rise against the toe landmark (which stays on the
-    floor when the heel lifts, and moves with a hand-held camera) and its rise in the image (a still camera).
+def _heel_rise_px(leg: LegPoints, up: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Heel height above its usual level, and half the gap between its two readings (px).
 
+    The two readings are its rise against the toe landmark (which stays on the floor when the heel lifts,
+    and moves with a hand-held camera) and its rise in the image (a still camera); the height is their mean.
     The bottom of the heel on the silhouette is used where it was found, MediaPipe's heel landmark elsewhere
     (each minus its own usual level). The landmark alone rides up the back of the heel by up to about 0.08
     of the foot length with the heel down at deep knee flexion; the sole under the heel does not. The toe
     landmark dips by up to 0.1 foot lengths at deep flexion on some clips, which alone would read as a lift;
-    the image height alone reads any camera shake. On the ``tune`` clips their mean read 8 of 8 heel lifts
-    of 1.5-3.1 cm above 0.05 foot lengths and 39 of 41 heel-down reps below it, where the rise against the
-    toe alone read 7 of 8 and 37 of 41.
+    the image height alone reads any camera shake. On the ``tune`` clips their mean read every heel lift of
+    1.5-3.1 cm above 0.056 foot lengths and every heel-down rep below 0.04.
     """
-    rises = []
+    rises, gaps = [], []
     for heel in (leg.heel_bottom, leg.heel):
-        against_toe = geometry.height_above_px(heel, leg.toe, up)
-        in_image = heel @ up
-        both = (_from_usual(against_toe) + _from_usual(in_image)) / 2
-        rises.append(both)
-    bottom, landmark = rises
-    return np.where(np.isfinite(bottom), bottom, landmark)
+        against_toe = _from_usual(geometry.height_above_px(heel, leg.toe, up))
+        in_image = _from_usual(heel @ up)
+        rises.append((against_toe + in_image) / 2)
+        gaps.append(np.abs(against_toe - in_image) / 2)
+    found = np.isfinite(rises[0])
+    return np.where(found, rises[0], rises[1]), np.where(found, gaps[0], gaps[1])
 
 
 def _from_usual(values: FloatArray) -> FloatArray:
@@ -654,13 +671,23 @@ def _rep_result(
     )
     knee_px = _median(series.knee_over_toe_px[hold])
     lift_px = max(_median(series.heel_lift_px[hold]), 0.0)
+    # Lifted only when both readings of the rise see it (the lower above half the limit): one alone is a
+    # landmark dipping or the camera moving, and the heel then counts as not seen rather than lifted.
+    heel_seen = (
+        lift_px - _median(series.heel_lift_gap_px[hold]) > options.heel_lift_max_foot_ratio * foot_px / 2
+    )
     slide_px = abs(_median(toe_along_px[hold]))
     lift_ratio, slide_ratio = lift_px / foot_px, slide_px / foot_px
-    heel_down = not lift_ratio > options.heel_lift_max_foot_ratio
+    heel_down = not (lift_ratio > options.heel_lift_max_foot_ratio and heel_seen)
     travel_px = _foot_travel_px(toe_along_px, rep)
+    axis_deg_at_hold = _median(series.tibia_axis_deg[hold])
     planted = not travel_px > PLANTED_MAX_FOOT_RATIO * foot_px
     reason = None
-    if not planted:
+    if not axis_deg_at_hold >= MIN_ROCK_DEG:
+        reason = (
+            f"the shin did not rock forward over the foot (knee-ankle line at {axis_deg_at_hold:.0f} deg)"
+        )
+    elif not planted:
         reason = f"the front foot was not planted (it travelled {travel_px / foot_px:.1f} foot lengths)"
     elif not heel_down:
         reason = f"heel lifted by about {_length(lift_px, foot_px, px_per_cm)}"

@@ -169,6 +169,7 @@ class FrameSeries:
     tibia_axis_smooth_deg: FloatArray  # zero-phase smoothed: reps are found on this
     knee_over_toe_px: FloatArray
     heel_lift_px: FloatArray
+    heel_lift_gap_px: FloatArray  # half the gap between the heel rise against the toe and in the image
     visibility: dict[str, FloatArray] = field(default_factory=dict)
     leg_px: dict[str, FloatArray] = field(
         default_factory=dict
@@ -186,6 +187,7 @@ class FrameSeries:
             "tibia_axis_smooth_deg",
             "knee_over_toe_px",
             "heel_lift_px",
+            "heel_lift_gap_px",
         ):
             if getattr(self, name).shape != (n,):
                 raise ValueError(f"FrameSeries.{name} must have shape ({n},)")
