@@ -237,7 +237,8 @@ def test_left_vs_right(sampled: AppTest) -> None:
     left, right = current_measurements(sampled)
     comparison = vision.app_logic.compare(left, right)
     assert comparison is not None
-    assert metrics(sampled, "Difference in shin angle") == [f"{comparison.asymmetry.diff_deg:.1f}°"]
+    shown = vision.app_logic.round_half(comparison.asymmetry.diff_deg)
+    assert metrics(sampled, "Difference in shin angle") == [f"{shown:.1f}°"]
     page = texts(sampled)
     assert comparison.text in page
     assert "A side-to-side difference counts when it exceeds 5° or 1.5 cm" in page

@@ -171,7 +171,8 @@ def test_json_agrees_with_ground_truth(run: Run) -> None:
     assert result["side"] == GT["front_leg"]
     assert result["facing"] == GT["facing"]
     peak = result["peak"]
-    assert abs(peak["shin_angle_deg"] - GT["valid_peak_theta_deg"]) <= ANGLE_TOLERANCE_DEG
+    assert abs(peak["shin_angle_deg"] - GT["valid_peak_theta_surface_deg"]) <= ANGLE_TOLERANCE_DEG
+    assert abs(peak["tibia_axis_deg"] - GT["valid_peak_theta_deg"]) <= ANGLE_TOLERANCE_DEG
     assert peak["heel_down"] is True
     assert len(result["reps"]) == len(GT["reps"])
     assert all(rep["valid"] for rep in result["reps"])  # the sample has no heel lift
