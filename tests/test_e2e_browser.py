@@ -26,6 +26,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
+from clips import WALK_SIDE, missing_reason, trim
 
 from vision import MeasureOptions, app_logic, measure
 from vision.app_logic import format_angle_pm, format_cm
@@ -335,3 +336,27 @@ def test_report_prints_on_one_page(playwright: object, tmp_path: Path) -> None:
     finally:
         browser.close()  # type: ignore[attr-defined]
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 1
+
+
+def test_a_walk_gets_no_figure_no_verdict_and_no_save(
+    app_url: str, playwright: object, tmp_path: Path
+) -> None:
+    """A clip of someone walking is not a lunge test: the page says so and what to do, shows the rocks it
+    saw, and offers no shin angle, no norm verdict and no Save (issue 9)."""
+    if not WALK_SIDE.is_file():
+        pytest.skip(missing_reason(WALK_SIDE))
+    walk = trim(WALK_SIDE, tmp_path / "walk.mp4", 6.6, 4.4)
+    browser = launch(playwright)
+    try:
+        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+        page.goto(app_url)
+        page.get_by_role("button", name="Try the sample clips").wait_for(timeout=60_000)
+        uploader = page.get_by_test_id("stFileUploader").filter(has_text="Left ankle clip")
+        uploader.locator("input[type=file]").set_input_files(str(walk))
+        page.get_by_text("does not look like a lunge test").first.wait_for(timeout=RESULT_TIMEOUT_MS)
+        shot(page, "06_not_a_lunge")
+        assert page.get_by_test_id("stMetric").filter(has_text="Shin angle").count() == 0
+        assert page.get_by_test_id("stFormSubmitButton").filter(has_text="Save to history").count() == 0
+        assert page.get_by_text("healthy range").count() == 0
+    finally:
+        browser.close()  # type: ignore[attr-defined]
