@@ -16,7 +16,7 @@ import pytest
 from vision.errors import InputError
 from vision.landmarks import N_LANDMARKS, N_SILHOUETTE, Landmark, LegLandmarks, PoseTrack, Side
 from vision.legs import POINT_NAMES, LegPoints, choose_leg, facing_direction, leg_points
-from vision.pipeline import pick_leg
+from vision.tested_leg import pick_leg
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -6,13 +6,16 @@
   camera's unmeasured orientation.
 * The knee-centre to ankle-centre axis is read two ways: MediaPipe's knee and ankle (which sit off the joint
   centres by a body-dependent amount), and the front of the shin less the typical angle between the two lines
-  (which varies from body to body by about 1 deg). The two are combined by their inverse variances.
+  (which varies from body to body by about 1 deg). The two are weighted by their inverse variances.
 * Where the front of the shin cannot be seen, or the edge traced disagrees with the axis beyond their
   uncertainties (it is then not the shin: dark clothes on a dark floor, the other leg, a hand), the headline
   is the axis plus that typical angle, with the wider uncertainty that brings, and says so.
 
-The numbers that were fitted live in :data:`MODEL` (``angle_model.json`` beside this module, written by
-``benchmarks/fit_angle_model.py`` from the ``tune`` clips). Pure functions, no state.
+The camera's share of the doubt (:class:`AngleDoubt`) comes from measuring again with the unmeasured tilt
+and yaw set to -/+ 5 deg, and the roll to -/+ its own doubt (:func:`roll_doubt_deg`); :func:`angle_warnings`
+puts the doubts into plain words. The numbers that were fitted live in :data:`MODEL` (``angle_model.json``
+beside this module, written by ``benchmarks/fit_angle_model.py`` from the ``tune`` clips and clips rendered
+with ``../shared/tools/synth``, never ``check``). Pure functions, no state.
 """
 
 from __future__ import annotations
@@ -24,10 +27,29 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from vision.results import AXIS_PLUS_OFFSET, FRONT_OF_SHIN
+from vision import geometry
+from vision.camera import CameraPose
+from vision.results import AXIS_PLUS_OFFSET, FRONT_OF_SHIN, RepResult
 
 FloatArray = npt.NDArray[np.float64]
 MODEL_PATH = Path(__file__).with_name("angle_model.json")
+#: A camera set up by eye "at shin height, side-on" is taken to be within this many degrees (1 sigma) of level
+#: and side-on where its tilt or yaw could not be measured.
+ASSUMED_ORIENTATION_SIGMA_DEG = 5.0
+#: A result whose shin angle is less sure than this (1 sigma) is called doubtful: twice it is the 5 deg
+#: that matters between sides and sessions.
+DOUBTFUL_ANGLE_SIGMA_DEG = 2.5
+#: The result's rep may read at most this much more than the median of the other valid reps unquestioned.
+OUTLIER_REP_DEG = 8.0
+#: A camera roll read off the scene's lines beyond this is doubted (phones are seldom held more crooked).
+PLAUSIBLE_ROLL_DEG = 12.0
+#: Where no level was found in the scene, the phone is taken as held upright to within this (1 sigma): on
+#: the rendered clips with no level found, phones were held up to 8 deg crooked.
+ASSUMED_ROLL_SIGMA_DEG = 5.0
+#: A roll read off level lines only (no verticals) was 2-4 deg off on the tune clips: they converge when the
+#: camera is turned from side-on.
+HORIZONTAL_ROLL_SIGMA_DEG = 2.5
+
 #: The front of the shin must be traced in at least this share of a hold's frames to be the headline.
 MIN_FRONT_SHARE = 0.5
 #: The front of the shin is not trusted when it and the axis disagree by more than this many sigmas of the
@@ -143,3 +165,94 @@ def rep_angles(
 def _hypot(*terms: float) -> float:
     finite = [t for t in terms if np.isfinite(t)]
     return float(np.sqrt(np.sum(np.square(finite)))) if finite else float("nan")
+
+
+def angle_warnings(best: RepResult, valid: list[RepResult]) -> list[str]:
+    """Plain-words doubts about the result's angle: not read off the front of the shin, too uncertain to
+    stand beside the clinic's inclinometer, or far from the other valid reps."""
+    warnings = []
+    if best.shin_angle_source == AXIS_PLUS_OFFSET:
+        warnings.append(
+            "the front of the shin could not be traced (clothing, a hand or the other leg in the way?): "
+            "the shin angle is the knee-ankle line plus the typical angle between the two lines, so it is "
+            "less sure"
+        )
+    if best.shin_angle_uncertainty_deg > DOUBTFUL_ANGLE_SIGMA_DEG:
+        warnings.append(
+            f"the shin angle is doubtful (+-{best.shin_angle_uncertainty_deg:.1f} deg, 1 sigma, against the "
+            f"inclinometer's 1.3 deg): film closer, side-on, with the camera upright and the shin uncovered"
+        )
+    others = [rep.shin_angle_deg for rep in valid if rep is not best]
+    if others and best.shin_angle_deg - float(np.median(others)) > OUTLIER_REP_DEG:
+        warnings.append(
+            f"the deepest rep reads {best.shin_angle_deg - float(np.median(others)):.0f} deg more than the "
+            "other valid reps: check its frame before trusting the result"
+        )
+    return warnings
+
+
+@dataclass(frozen=True)
+class AngleDoubt:
+    """The camera the angles were measured with, and whether its level was measured: what the angles'
+    camera uncertainty is worked out from."""
+
+    camera: CameraPose
+    facing: int
+    roll_sigma_deg: float
+
+    def deg(self, top: FloatArray, bottom: FloatArray) -> float:
+        """1-sigma change of the median sagittal angle of ``top`` over ``bottom`` (n, 2) from the camera's
+        unmeasured tilt and yaw (taken as 0 +- 5 deg) and the doubt on its roll (``roll_sigma_deg``)."""
+        camera = self.camera
+
+        def angle(c: CameraPose, rotate_deg: float = 0.0) -> float:
+            a, b = (_rotated(p, rotate_deg, c.centre_px) for p in (top, bottom))
+            values = geometry.sagittal_angle_deg(c.rays(a), c.rays(b), c.across, c.up, c.forward(self.facing))
+            return _median(values)
+
+        swings = [
+            abs(angle(high) - angle(low)) / 2 for low, high in camera.doubts(ASSUMED_ORIENTATION_SIGMA_DEG)
+        ]
+        if self.roll_sigma_deg > 0:
+            swings.append(abs(angle(camera, self.roll_sigma_deg) - angle(camera, -self.roll_sigma_deg)) / 2)
+        return float(np.sqrt(np.sum(np.square(swings)))) if swings else 0.0
+
+
+def roll_doubt_deg(
+    camera: CameraPose, level_known: bool, from_floor_reference: bool
+) -> tuple[float, list[str]]:
+    """1-sigma doubt on the camera's roll, and a warning when the scene's lines claim an unusual one.
+
+    A marker or sheet on the floor gives the roll outright, and so do the scene's vertical lines (0). Level
+    lines alone mix the camera's turn from side-on into it (:data:`HORIZONTAL_ROLL_SIGMA_DEG`). A roll over
+    :data:`PLAUSIBLE_ROLL_DEG` read off the scene's lines (a single slanted edge, a leaning backdrop) is more
+    often a wrong line than a phone held that crooked, so half of it is taken as its doubt. With no level
+    found at all, the phone is taken as upright to within :data:`ASSUMED_ROLL_SIGMA_DEG`.
+    """
+    if not level_known:
+        return ASSUMED_ROLL_SIGMA_DEG, []
+    roll = abs(camera.roll_deg)
+    if from_floor_reference:
+        return 0.0, []
+    if roll > PLAUSIBLE_ROLL_DEG:
+        return roll / 2, [
+            f"the lines of the room say the camera was held {roll:.0f} deg off upright, more than usual: "
+            "if the phone was upright, the angles are off by about that much; hold it upright or lay the "
+            "marker down"
+        ]
+    return (HORIZONTAL_ROLL_SIGMA_DEG if camera.source == "horizontal edges" else 0.0), []
+
+
+def _rotated(points_px: FloatArray, angle_deg: float, centre_px: FloatArray) -> FloatArray:
+    """Points turned by ``angle_deg`` about ``centre_px`` (what a camera rolled the other way would see)."""
+    if angle_deg == 0:
+        return points_px
+    a = np.radians(angle_deg)
+    turn = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    rotated: FloatArray = (points_px - centre_px) @ turn.T + centre_px
+    return rotated
+
+
+def _median(values: FloatArray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if len(finite) else float("nan")

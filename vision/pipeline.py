@@ -13,7 +13,13 @@ import numpy as np
 import numpy.typing as npt
 
 from vision import geometry, quality
-from vision.angles import rep_angles
+from vision.angles import (
+    ASSUMED_ORIENTATION_SIGMA_DEG,
+    AngleDoubt,
+    angle_warnings,
+    rep_angles,
+    roll_doubt_deg,
+)
 from vision.calibration import FloorScale, Paper, find_floor_scale
 from vision.camera import (
     CameraPose,
@@ -24,10 +30,9 @@ from vision.camera import (
     scene_edges,
 )
 from vision.errors import InputError
-from vision.landmarks import FramePose, LegLandmarks, PoseEstimator, PoseTrack, Side
-from vision.legs import LegChoice, LegPoints, choose_leg, leg_points
+from vision.landmarks import FramePose, PoseEstimator, PoseTrack, Side
+from vision.legs import LegChoice, LegPoints
 from vision.results import (
-    AXIS_PLUS_OFFSET,
     STATUS_NO_VALID_REP,
     STATUS_NOT_A_LUNGE,
     STATUS_OK,
@@ -39,6 +44,7 @@ from vision.results import (
     VideoMeta,
     WallResult,
 )
+from vision.tested_leg import pick_leg
 from vision.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
 from vision.video import VideoInfo, VideoReader
 from vision.wall import TOE_TIP_HEIGHT_CM, find_wall, knee_reached_wall
@@ -61,33 +67,12 @@ WALL_FRAMES = 5
 KNEE_AT_WALL_CM = 1.0
 #: Below this, a wall line is too doubtful to report (vertical edges seen only on the person score 0.4).
 MIN_WALL_CONFIDENCE = 0.5
-#: A camera set up by eye "at shin height, side-on" is taken to be within this many degrees (1 sigma) of level
-#: and side-on where its tilt or yaw could not be measured.
-ASSUMED_ORIENTATION_SIGMA_DEG = 5.0
-#: A result whose shin angle is less sure than this (1 sigma) is called doubtful: twice it is the 5 deg
-#: that matters between sides and sessions.
-DOUBTFUL_ANGLE_SIGMA_DEG = 2.5
-#: The result's rep may read at most this much more than the median of the other valid reps unquestioned.
-OUTLIER_REP_DEG = 8.0
 #: A forward rock brings the knee ahead of the ankle: a rep whose knee-ankle line stays behind the vertical is
 #: not one (standing, stepping back, the start of a clip). 0, not more: a camera roll read wrongly shifts it.
 MIN_ROCK_DEG = 0.0
-#: Ankles closer than this many foot lengths along the image (in most frames) are side by side: a squat.
-LEVEL_FEET_FOOT_RATIO = 0.5
 #: A rep's toes may move at most this many foot lengths over the whole rock (landmark noise is about 0.1):
 #: beyond it the foot was not planted (stepping in or out, walking), and it is not a rep of the test.
 PLANTED_MAX_FOOT_RATIO = 0.5
-#: A named side is said to be behind the other leg only when that leg is in front in at least this share of
-#: frames.
-CLEAR_FRONT_SHARE = 0.7
-#: A camera roll read off the scene's lines beyond this is doubted (phones are seldom held more crooked).
-PLAUSIBLE_ROLL_DEG = 12.0
-#: Where no level was found in the scene, the phone is taken as held upright to within this (1 sigma): on
-#: the rendered clips with no level found, phones were held up to 8 deg crooked.
-ASSUMED_ROLL_SIGMA_DEG = 5.0
-#: A roll read off level lines only (no verticals) was 2-4 deg off on the tune clips: they converge when the
-#: camera is turned from side-on.
-HORIZONTAL_ROLL_SIGMA_DEG = 2.5
 #: Frames of the set-up check looked at for the camera's yaw.
 SETUP_SCENE_FRAMES = 3
 #: An adult foot (heel to toe) is 23-30 cm: only used to size a 1 cm tolerance when there is no scale.
@@ -305,9 +290,7 @@ def analyse(
             "no forward rock found: rock the knee forward toward the wall and back 2-3 times, heel down"
         )
     toe_along = geometry.distance_along_px(leg.toe, np.nanmedian(leg.toe, axis=0), choice.facing, up)
-    roll_sigma_deg, roll_warnings = _roll_doubt_deg(
-        camera, level_known, scale.projection_cm_to_px is not None
-    )
+    roll_sigma_deg, roll_warnings = roll_doubt_deg(camera, level_known, scale.projection_cm_to_px is not None)
     warnings += roll_warnings
     doubt = AngleDoubt(camera, choice.facing, roll_sigma_deg)
     rep_results = tuple(
@@ -379,89 +362,6 @@ def analyse(
         status_message=status_message,
         leg_choice=leg_choice,
     )
-
-
-def pick_leg(track: PoseTrack, side: Side | None) -> tuple[LegChoice, LegPoints, str]:
-    """The leg to measure, its tracks, and in plain words which it is and why.
-
-    The front leg is tried first. When it is out of frame or hidden in most of the clip, or the feet are
-    side by side (a squat: neither is in front), the other leg is tried too and the one in fuller view is
-    taken. (MediaPipe's left/right labels flip often when the camera sees the inner side of the front leg,
-    so how often a label is in front says little about level feet; the ankles' gap does.) A ``side`` the
-    user named is measured as asked, with a note when the other leg is clearly in front.
-    """
-    choice = choose_leg(track, side)
-    if side is not None:
-        leg = leg_points(track, choice)
-        quality.check_leg_in_frame(leg, track.width_px, track.height_px)
-        note = f"the {side} leg, as asked"
-        if choice.overridden and choice.label_agreement >= CLEAR_FRONT_SHARE:
-            front = "right" if side == "left" else "left"
-            note = f"the {front} leg is in front in this clip: the {side} leg (behind) was measured, as asked"
-        return choice, leg, note
-    other_side: Side = "right" if choice.side == "left" else "left"
-    other = dataclasses.replace(choice, side=other_side, overridden=True)
-    level = _feet_level(track)
-    candidates = [choice, other]
-    if level:
-        candidates.sort(key=lambda c: -_leg_visibility(leg_points(track, c)))
-    first_error: InputError | None = None
-    for candidate in candidates:
-        leg = leg_points(track, candidate)
-        try:
-            quality.check_leg_in_frame(leg, track.width_px, track.height_px)
-        except InputError as err:
-            first_error = first_error or err
-            continue
-        if candidate is choice and not level:
-            return candidate, leg, f"the {candidate.side} leg, in front"
-        if level:
-            why = "the feet are level, so the leg in fuller view was taken"
-        else:
-            why = f"the {choice.side} leg, in front, is out of frame or hidden in most of the clip"
-        return candidate, leg, f"the {candidate.side} leg: {why}"
-    assert first_error is not None
-    raise first_error
-
-
-def _feet_level(track: PoseTrack) -> bool:
-    """Are the ankles side by side (a squat): under half a foot length apart across the image, mostly?"""
-    left, right = (LegLandmarks.of(side) for side in ("left", "right"))
-    gap = np.abs(track.point(left.ankle)[:, 0] - track.point(right.ankle)[:, 0])
-    foot = np.linalg.norm(track.point(left.toe) - track.point(left.heel), axis=1)
-    with np.errstate(invalid="ignore"):
-        level = gap < LEVEL_FEET_FOOT_RATIO * foot
-    known = np.isfinite(gap) & np.isfinite(foot)
-    return bool(known.any() and level[known].mean() > 0.5)
-
-
-def _leg_visibility(leg: LegPoints) -> float:
-    """Mean visibility of the knee, ankle, heel and toe over the clip."""
-    return float(np.mean([np.mean(leg.visibility[name]) for name in ("knee", "ankle", "heel", "toe")]))
-
-
-def angle_warnings(best: RepResult, valid: list[RepResult]) -> list[str]:
-    """Plain-words doubts about the result's angle: not read off the front of the shin, too uncertain to
-    stand beside the clinic's inclinometer, or far from the other valid reps."""
-    warnings = []
-    if best.shin_angle_source == AXIS_PLUS_OFFSET:
-        warnings.append(
-            "the front of the shin could not be traced (clothing, a hand or the other leg in the way?): "
-            "the shin angle is the knee-ankle line plus the typical angle between the two lines, so it is "
-            "less sure"
-        )
-    if best.shin_angle_uncertainty_deg > DOUBTFUL_ANGLE_SIGMA_DEG:
-        warnings.append(
-            f"the shin angle is doubtful (+-{best.shin_angle_uncertainty_deg:.1f} deg, 1 sigma, against the "
-            f"inclinometer's 1.3 deg): film closer, side-on, with the camera upright and the shin uncovered"
-        )
-    others = [rep.shin_angle_deg for rep in valid if rep is not best]
-    if others and best.shin_angle_deg - float(np.median(others)) > OUTLIER_REP_DEG:
-        warnings.append(
-            f"the deepest rep reads {best.shin_angle_deg - float(np.median(others)):.0f} deg more than the "
-            "other valid reps: check its frame before trusting the result"
-        )
-    return warnings
 
 
 def _series(
@@ -595,68 +495,6 @@ def _typical(lengths_px: FloatArray, visibility: FloatArray, params: CleaningPar
     """Median length over the frames where the points are visible (NaN if none)."""
     good = (visibility >= params.min_visibility) & np.isfinite(lengths_px)
     return float(np.median(lengths_px[good])) if good.any() else float("nan")
-
-
-@dataclass(frozen=True)
-class AngleDoubt:
-    """The camera the angles were measured with, and whether its level was measured: what the angles'
-    camera uncertainty is worked out from."""
-
-    camera: CameraPose
-    facing: int
-    roll_sigma_deg: float
-
-    def deg(self, top: FloatArray, bottom: FloatArray) -> float:
-        """1-sigma change of the median sagittal angle of ``top`` over ``bottom`` (n, 2) from the camera's
-        unmeasured tilt and yaw (taken as 0 +- 5 deg) and the doubt on its roll (``roll_sigma_deg``)."""
-        camera = self.camera
-
-        def angle(c: CameraPose, rotate_deg: float = 0.0) -> float:
-            a, b = (_rotated(p, rotate_deg, c.centre_px) for p in (top, bottom))
-            values = geometry.sagittal_angle_deg(c.rays(a), c.rays(b), c.across, c.up, c.forward(self.facing))
-            return _median(values)
-
-        swings = [
-            abs(angle(high) - angle(low)) / 2 for low, high in camera.doubts(ASSUMED_ORIENTATION_SIGMA_DEG)
-        ]
-        if self.roll_sigma_deg > 0:
-            swings.append(abs(angle(camera, self.roll_sigma_deg) - angle(camera, -self.roll_sigma_deg)) / 2)
-        return float(np.sqrt(np.sum(np.square(swings)))) if swings else 0.0
-
-
-def _roll_doubt_deg(
-    camera: CameraPose, level_known: bool, from_floor_reference: bool
-) -> tuple[float, list[str]]:
-    """1-sigma doubt on the camera's roll, and a warning when the scene's lines claim an unusual one.
-
-    A marker or sheet on the floor gives the roll outright, and so do the scene's vertical lines (0). Level
-    lines alone mix the camera's turn from side-on into it (:data:`HORIZONTAL_ROLL_SIGMA_DEG`). A roll over
-    :data:`PLAUSIBLE_ROLL_DEG` read off the scene's lines (a single slanted edge, a leaning backdrop) is more
-    often a wrong line than a phone held that crooked, so half of it is taken as its doubt. With no level
-    found at all, the phone is taken as upright to within :data:`ASSUMED_ROLL_SIGMA_DEG`.
-    """
-    if not level_known:
-        return ASSUMED_ROLL_SIGMA_DEG, []
-    roll = abs(camera.roll_deg)
-    if from_floor_reference:
-        return 0.0, []
-    if roll > PLAUSIBLE_ROLL_DEG:
-        return roll / 2, [
-            f"the lines of the room say the camera was held {roll:.0f} deg off upright, more than usual: "
-            "if the phone was upright, the angles are off by about that much; hold it upright or lay the "
-            "marker down"
-        ]
-    return (HORIZONTAL_ROLL_SIGMA_DEG if camera.source == "horizontal edges" else 0.0), []
-
-
-def _rotated(points_px: FloatArray, angle_deg: float, centre_px: FloatArray) -> FloatArray:
-    """Points turned by ``angle_deg`` about ``centre_px`` (what a camera rolled the other way would see)."""
-    if angle_deg == 0:
-        return points_px
-    a = np.radians(angle_deg)
-    turn = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
-    rotated: FloatArray = (points_px - centre_px) @ turn.T + centre_px
-    return rotated
 
 
 def _rep_result(
