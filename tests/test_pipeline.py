@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clips import filtered
 
 import vision
 from vision.geometry import LEVEL_UP
@@ -87,3 +88,18 @@ def test_detection_on_every_frame_measures_the_sample_too() -> None:
     assert (m.side, m.facing) == (truth["front_leg"], truth["facing"])
     assert m.peak is not None
     assert m.peak.shin_angle_deg == pytest.approx(truth["valid_peak_theta_surface_deg"], abs=4.0)
+
+
+@pytest.mark.slow
+def test_a_rock_in_a_flash_or_fade_is_not_the_result(tmp_path: Path) -> None:
+    """The sample's deeper rock (rep 2, 2.2-2.9 s) filmed through a flash of light: it is not a clean picture
+    of the test, so it is not counted, and the result is rep 1."""
+    flashed = filtered(SAMPLE, tmp_path / "flash.mp4", "eq=brightness=0.2:enable='between(t,2.2,2.9)'")
+    m = vision.measure(flashed)
+    first, second = m.reps
+    assert first.valid
+    assert not second.valid
+    assert second.reason is not None
+    assert "fades, flashes or cuts" in second.reason
+    assert m.peak is not None
+    assert m.peak.frame == first.peak_frame

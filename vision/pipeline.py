@@ -70,6 +70,9 @@ MIN_WALL_CONFIDENCE = 0.5
 #: A forward rock brings the knee ahead of the ankle: a rep whose knee-ankle line stays behind the vertical is
 #: not one (standing, stepping back, the start of a clip). 0, not more: a camera roll read wrongly shifts it.
 MIN_ROCK_DEG = 0.0
+#: A rock whose hold is this many times brighter or darker than the clip is in a fade, flash or cut, not a
+#: clean picture of the test (a phone's auto-exposure drifts by well under this).
+MAX_LIGHT_CHANGE = 1.3
 #: A rep's toes may move at most this many foot lengths over the whole rock (landmark noise is about 0.1):
 #: beyond it the foot was not planted (stepping in or out, walking), and it is not a rep of the test.
 PLANTED_MAX_FOOT_RATIO = 0.5
@@ -175,7 +178,7 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
             reader, stride, SETUP_SCENE_FRAMES, None, end_s=seconds, tracking=options.pose_tracking
         )
     try:
-        quality.check_person(track, brightness)
+        quality.check_person(track, float(np.median(brightness)))
         choice, leg, _ = pick_leg(track, options.side)
         params = options.cleaning
         shin_vis = np.minimum(leg.visibility["knee"], leg.visibility["ankle"])
@@ -187,9 +190,9 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
         return [str(err)]
     _, camera = _scene(samples)
     yaw_deg = camera.yaw_deg(choice.facing) if camera is not None and camera.yaw_known else None
-    return quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice) + quality.camera_warnings(
-        yaw_deg
-    )
+    return quality.scene_warnings(
+        track, leg, float(np.median(brightness)), foot_px, shin_px, choice
+    ) + quality.camera_warnings(yaw_deg)
 
 
 def _run_pose(
@@ -199,8 +202,9 @@ def _run_pose(
     progress: ProgressCallback | None,
     end_s: float | None = None,
     tracking: bool = True,
-) -> tuple[PoseTrack, list[tuple[npt.NDArray[np.uint8], FramePose]], float]:
-    """One streaming pass: landmarks of every analysed frame, a few frames kept for the camera roll."""
+) -> tuple[PoseTrack, list[tuple[npt.NDArray[np.uint8], FramePose]], FloatArray]:
+    """One streaming pass: landmarks of every analysed frame, a few frames kept for the camera roll, and
+    each analysed frame's mean brightness (0-255)."""
     info = reader.info
     expected = max(1, info.frame_count // stride)
     keep_every = max(1, expected // max(n_samples, 1))
@@ -221,7 +225,7 @@ def _run_pose(
             f"no frame could be decoded from {info.path.name}: re-export the clip as mp4 (H.264)"
         )
     track = PoseTrack.from_frames(poses, info.width_px, info.height_px)
-    return track, samples, float(np.median(brightness))
+    return track, samples, np.array(brightness, dtype=np.float64)
 
 
 def _scene(samples: list[tuple[npt.NDArray[np.uint8], FramePose]]) -> tuple[RollEstimate, CameraPose | None]:
@@ -237,7 +241,7 @@ def analyse(
     info: VideoInfo,
     stride: int,
     samples: list[tuple[npt.NDArray[np.uint8], FramePose]],
-    brightness: float,
+    brightness: FloatArray,
     options: MeasureOptions,
     warnings: list[str],
     frames_between: FramesBetween | None = None,
@@ -245,7 +249,7 @@ def analyse(
     """Everything after pose estimation: computation on the landmark track, plus a look at a few frames of
     the result's hold (``frames_between``) for the wall in front of the foot.
     """
-    quality.check_person(track, brightness)
+    quality.check_person(track, float(np.median(brightness)))
     choice, leg, leg_choice = pick_leg(track, options.side)
     roll, camera = _scene(samples)
     image_size = (track.width_px, track.height_px)
@@ -254,7 +258,7 @@ def analyse(
     up = camera.up_at(ankle_px)
     series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
     quality.check_side_on(track, shin_px)
-    warnings += quality.scene_warnings(track, leg, brightness, foot_px, shin_px, choice)
+    warnings += quality.scene_warnings(track, leg, float(np.median(brightness)), foot_px, shin_px, choice)
     if not silhouette:
         warnings.append(
             "the outline of the leg could not be traced: knee-over-toe runs from the knee joint to the toe "
@@ -294,7 +298,7 @@ def analyse(
     warnings += roll_warnings
     doubt = AngleDoubt(camera, choice.facing, roll_sigma_deg)
     rep_results = tuple(
-        _rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, options)
+        _rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, brightness, options)
         for i, rep in enumerate(reps)
     )
     valid = [rep for rep in rep_results if rep.valid]
@@ -506,6 +510,7 @@ def _rep_result(
     px_per_cm: float | None,
     toe_along_px: FloatArray,
     doubt: AngleDoubt,
+    brightness: FloatArray,
     options: MeasureOptions,
 ) -> RepResult:
     hold = slice(rep.hold_start, rep.hold_end + 1)
@@ -531,7 +536,10 @@ def _rep_result(
     axis_deg_at_hold = _median(series.tibia_axis_deg[hold])
     planted = not travel_px > PLANTED_MAX_FOOT_RATIO * foot_px
     reason = None
-    if not axis_deg_at_hold >= MIN_ROCK_DEG:
+    light_change = _median(brightness[hold]) / float(np.median(brightness))
+    if not abs(np.log(light_change)) <= np.log(MAX_LIGHT_CHANGE):
+        reason = "the picture fades, flashes or cuts at this rock (a video edit or a light change)"
+    elif not axis_deg_at_hold >= MIN_ROCK_DEG:
         reason = "the shin did not rock forward over the foot (the knee stayed behind the ankle)"
     elif not planted:
         reason = f"the front foot was not planted (it travelled {travel_px / foot_px:.1f} foot lengths)"
