@@ -290,7 +290,7 @@ def test_live_camera_records_and_measures(app_url: str, playwright: object, tmp_
             timeout=RESULT_TIMEOUT_MS
         )
         shown = metric_value(page, "Shin angle")
-        assert re.fullmatch(r"\d+\.\d°", shown), shown
+        assert re.fullmatch(r"\d+\.\d° ± \d+\.\d°", shown), shown
         assert page.get_by_text(re.compile(r"ankle — webcam_\d{8}_\d{6}\.mp4")).count() == 1
         shot(page, "08_live_result")
     finally:

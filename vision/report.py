@@ -33,10 +33,10 @@ _SIDES: tuple[Side, Side] = ("left", "right")
 _CSS = """
 @page { size: A4; margin: 10mm; }
 * { box-sizing: border-box; }
-body { font: 9.5pt/1.3 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #111;
+body { font: 9.5pt/1.25 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #111;
        margin: 0 auto; max-width: 190mm; }
 h1 { font-size: 15pt; margin: 0 0 1mm; }
-h2 { font-size: 11pt; margin: 3mm 0 1mm; border-bottom: 1px solid #bbb; }
+h2 { font-size: 11pt; margin: 2.5mm 0 1mm; border-bottom: 1px solid #bbb; }
 p { margin: 1mm 0; }
 .meta { color: #444; margin-bottom: 1mm; }
 .sides { display: flex; gap: 4mm; }
@@ -44,7 +44,7 @@ p { margin: 1mm 0; }
 .side img { width: 100%; height: 38mm; object-fit: contain; background: #222; display: block; }
 table { border-collapse: collapse; width: 100%; font-size: 9pt; }
 td, th { padding: 0.3mm 1mm; text-align: left; vertical-align: top; border-bottom: 1px solid #e3e3e3; }
-th { font-weight: 600; width: 32%; }
+th { font-weight: 600; width: 30%; white-space: nowrap; }
 .flag { color: #a40000; font-weight: 600; }
 .ok { color: #155d27; font-weight: 600; }
 .warn { color: #8a5a00; }
@@ -56,7 +56,7 @@ ul.notes { font-size: 8pt; }
 ul.why { font-size: 7.5pt; }
 .trend { display: flex; gap: 4mm; }
 .trend div { flex: 0 0 48%; }
-.trend svg { display: block; max-height: 24mm; }
+.trend svg { display: block; max-height: 20mm; }
 @media print { a { color: inherit; text-decoration: none; } }
 """
 
@@ -119,12 +119,12 @@ def _sides_section(sides: Mapping[Side, ClipAnalysis]) -> str:
         result = side_result(m)
         rows = [
             (
-                "Shin angle (front of the shin)",
+                "Shin angle (front)",
                 format_angle_pm(head.shin_angle_deg, head.shin_angle_uncertainty_deg)
                 + (" (from the knee-ankle line)" if head.shin_angle_from_axis else ""),
             ),
             (
-                "Tibia axis (knee-ankle line)",
+                "Tibia axis",
                 format_angle_pm(head.tibia_axis_deg, head.tibia_axis_uncertainty_deg),
             ),
             ("Knee over toe", format_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm)),
@@ -148,7 +148,12 @@ def _sides_section(sides: Mapping[Side, ClipAnalysis]) -> str:
             f'<img alt="{_e(side)} ankle at its deepest valid lunge" src="{png_data_uri(analysis.peak_png)}">'
             f"<table>{table}</table>{notes}</div>"
         )
-    return f'<div class="sides">{"".join(cells)}</div>'
+    legend = (
+        '<p class="small">Shin angle (front): the front of the shin from vertical, as an inclinometer '
+        "resting on it reads it (the 35-45&deg; norms); tibia axis: the knee-centre to ankle-centre line. "
+        "&plusmn; is one standard uncertainty.</p>"
+    )
+    return f'<div class="sides">{"".join(cells)}</div>{legend}'
 
 
 def _asymmetry_section(sides: Mapping[Side, ClipAnalysis]) -> str:
