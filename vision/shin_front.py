@@ -45,9 +45,8 @@ def bilinear(mask: npt.NDArray[np.float32], points_px: FloatArray) -> FloatArray
     xc, yc = np.clip(x, 0, width - 1.001), np.clip(y, 0, height - 1.001)
     x0, y0 = np.floor(xc).astype(int), np.floor(yc).astype(int)
     fx, fy = xc - x0, yc - y0
-    m = np.asarray(mask, dtype=np.float64)
-    top = m[y0, x0] * (1 - fx) + m[y0, x0 + 1] * fx
-    bottom = m[y0 + 1, x0] * (1 - fx) + m[y0 + 1, x0 + 1] * fx
+    top = mask[y0, x0] * (1 - fx) + mask[y0, x0 + 1] * fx  # only the samples' neighbours are read
+    bottom = mask[y0 + 1, x0] * (1 - fx) + mask[y0 + 1, x0 + 1] * fx
     values: FloatArray = np.where(inside, top * (1 - fy) + bottom * fy, 0.0)
     return values
 
