@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
-from clips import TWO_PEOPLE, WALK_SIDE, hevc, hflip, missing_reason, rotated, stored_portrait, trim
+from clips import SQUAT, TWO_PEOPLE, WALK_SIDE, hevc, hflip, missing_reason, rotated, stored_portrait, trim
 
 import vision
 from vision import geometry, quality
@@ -241,6 +241,33 @@ def test_two_people_in_view_warns_or_refuses() -> None:
         return
     assert outcome.warnings, "two people in view, yet no warning"
     assert all("\n" not in warning for warning in outcome.warnings)
+
+
+def test_a_walk_is_not_a_lunge_test_and_gives_no_result(walk: WalkClips) -> None:
+    """Walking across the frame: the rocks seen are not over a planted foot, so there is no result and the
+    status says why (the CLI exits 3 on it)."""
+    m = vision.measure(walk.path("base"))
+    assert m.status == "not_a_lunge"
+    assert m.peak is None
+    assert m.status_message is not None
+    assert "lunge" in m.status_message
+    assert m.reps, "the rocks seen are still listed"
+    assert not any(rep.valid for rep in m.reps)
+
+
+@pytest.mark.skipif(not SQUAT.is_file(), reason=missing_reason(SQUAT))
+def test_feet_side_by_side_measure_the_near_leg() -> None:
+    """A side-on barbell squat, feet level: the near leg (his right, in full view) is measured, not the far
+    one and not refused, and the result says why that leg; its dark shin on a dark floor is not taken for
+    the front of the shin without saying so."""
+    m = vision.measure(SQUAT)
+    assert m.side == "right"
+    assert "level" in m.leg_choice
+    assert m.status == "ok"
+    assert m.peak is not None
+    assert m.peak.heel_down
+    if m.peak.shin_angle_source != "front of shin":
+        assert any("could not be traced" in warning for warning in m.warnings)
 
 
 def measure_or_message(path: Path) -> Measurement | str:
