@@ -116,6 +116,7 @@ def evaluate(name: str, split: str, gt: dict[str, Any], m: Measurement, seconds:
         "side_ok": m.side == gt["front_leg"],
         "facing_ok": m.facing == gt["facing"],
         "shin_length_px": m.shin_length_px,
+        "foot_length_px": m.foot_length_px,
         "roll_deg": m.camera_roll_deg if m.camera_roll_applied else None,
         "roll_truth_deg": gt["camera"].get("roll_deg", 0.0),
         "camera_source": m.camera_source,

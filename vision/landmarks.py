@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.shin_front import edge_depth_px, shin_front_chord
+from vision.shin_front import last_edge_px, shin_front_chord
 
 Side = Literal["left", "right"]
 FloatArray = npt.NDArray[np.float64]
@@ -262,15 +262,16 @@ def extreme_point(
 
 
 def heel_bottom(mask: npt.NDArray[np.float32], heel_px: FloatArray, foot_px: float) -> FloatArray:
-    """The sole under the heel: the median of where the mask ends (sub-pixel) down columns around the heel
-    landmark, each traced from just above it; NaN where no column starts inside the mask."""
+    """The sole under the heel: the median of where the mask ends for the last time (sub-pixel) down columns
+    around the heel landmark, each traced from just above it (so a gap between a trouser hem and the shoe is
+    stepped over); NaN where no column finds the mask."""
     if not (np.all(np.isfinite(heel_px)) and foot_px >= 5):
         return np.full(2, np.nan)
     down = np.array([0.0, 1.0])
     ends = []
     for offset in HEEL_COLUMNS:
         origin = heel_px + np.array([offset * foot_px, -0.05 * foot_px])
-        ends.append(origin[1] + edge_depth_px(mask, origin, down, HEEL_COLUMN_DEPTH * foot_px))
+        ends.append(origin[1] + last_edge_px(mask, origin, down, HEEL_COLUMN_DEPTH * foot_px))
     if not np.isfinite(ends).any():
         return np.full(2, np.nan)
     return np.array([heel_px[0], float(np.nanmedian(ends))])

@@ -73,6 +73,10 @@ MIN_ROCK_DEG = 0.0
 #: A rock whose hold is this many times brighter or darker than the clip is in a fade, flash or cut, not a
 #: clean picture of the test (a phone's auto-exposure drifts by well under this).
 MAX_LIGHT_CHANGE = 1.3
+#: A heel lift at the limit must span at least this many pixels to be judged: on a foot under 50 px long
+#: (a person small in a wide frame) the heel's rise is within the mask's noise (rendered heel-down reps read
+#: 0.06-0.14 foot lengths on a 38 px foot).
+MIN_LIFT_PX = 2.5
 #: A rep's toes may move at most this many foot lengths over the whole rock (landmark noise is about 0.1):
 #: beyond it the foot was not planted (stepping in or out, walking), and it is not a rep of the test.
 PLANTED_MAX_FOOT_RATIO = 0.5
@@ -294,6 +298,11 @@ def analyse(
             "no forward rock found: rock the knee forward toward the wall and back 2-3 times, heel down"
         )
     toe_along = geometry.distance_along_px(leg.toe, np.nanmedian(leg.toe, axis=0), choice.facing, up)
+    if not heel_judged(foot_px, options):
+        warnings.append(
+            f"the foot is too small in the picture ({foot_px:.0f} px) to tell whether the heel lifted: watch "
+            "the heel yourself, or film closer"
+        )
     roll_sigma_deg, roll_warnings = roll_doubt_deg(camera, level_known, scale.projection_cm_to_px is not None)
     warnings += roll_warnings
     doubt = AngleDoubt(camera, choice.facing, roll_sigma_deg)
@@ -526,7 +535,7 @@ def _rep_result(
     lift_px = max(_median(series.heel_lift_px[hold]), 0.0)
     # Lifted only when both readings of the rise see it (the lower above half the limit): one alone is a
     # landmark dipping or the camera moving, and the heel then counts as not seen rather than lifted.
-    heel_seen = (
+    heel_seen = heel_judged(foot_px, options) and (
         lift_px - _median(series.heel_lift_gap_px[hold]) > options.heel_lift_max_foot_ratio * foot_px / 2
     )
     slide_px = abs(_median(toe_along_px[hold]))
@@ -572,6 +581,13 @@ def _rep_result(
         reason=reason,
         foot_planted=planted,
     )
+
+
+def heel_judged(foot_px: float, options: MeasureOptions) -> bool:
+    """Is the foot big enough in the picture for a lift at the limit to show (at least
+    :data:`MIN_LIFT_PX`)? Smaller, the heel's rise is within the mask's and landmarks' noise: it is not
+    judged, and a rep is never called lifted from it."""
+    return bool(options.heel_lift_max_foot_ratio * foot_px >= MIN_LIFT_PX)
 
 
 def _foot_travel_px(toe_along_px: FloatArray, rep: Rep) -> float:

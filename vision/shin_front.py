@@ -71,6 +71,22 @@ def edge_depth_px(
     return float(steps[i - 1] + STEP_PX * (v0 - THRESHOLD) / (v0 - v1))
 
 
+def last_edge_px(
+    mask: npt.NDArray[np.float32], origin_px: FloatArray, direction: FloatArray, max_px: float
+) -> float:
+    """Distance along ``direction`` from ``origin_px`` to where the mask ends for the last time within
+    ``max_px`` (sub-pixel), or NaN when no sample is inside. Unlike :func:`edge_depth_px` it steps over
+    gaps (a trouser hem above a shoe) to the far edge."""
+    steps = np.arange(0.0, max_px + STEP_PX, STEP_PX)
+    values = bilinear(mask, origin_px[None, :] + steps[:, None] * direction[None, :])
+    inside = np.flatnonzero(values > THRESHOLD)
+    if not inside.size or inside[-1] == len(values) - 1:
+        return float("nan")
+    i = int(inside[-1])
+    v0, v1 = values[i], values[i + 1]
+    return float(steps[i] + STEP_PX * (v0 - THRESHOLD) / (v0 - v1))
+
+
 def upper_envelope(s: FloatArray, d: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Vertices of the upper convex hull of points (s, d) with increasing s (monotone chain)."""
     hull: list[tuple[float, float]] = []
