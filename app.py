@@ -397,7 +397,7 @@ def show_reps(analysis: al.ClipAnalysis) -> None:
     m = analysis.measurement
     st.altair_chart(angle_chart({m.side: analysis}, colour_by_side=False), width="stretch")
     st.dataframe(
-        pd.DataFrame(al.rep_rows(m)).drop(columns=["side", "valid"]),
+        pd.DataFrame(al.rep_table(m)),
         hide_index=True,
         width="stretch",
     )

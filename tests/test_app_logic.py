@@ -244,6 +244,24 @@ def test_angle_and_rep_rows() -> None:
     assert reps[1]["status"] == "not counted: heel lifted by about 2.0 cm"
 
 
+def test_rep_table_reads_like_a_report_not_a_dump() -> None:
+    m = make_measurement(reps=(rep(1, 30.26), rep(2, 36.0, valid=False, t0=1.0)))
+    first, second = al.rep_table(m)
+    assert list(first) == [
+        "Rep",
+        "From (s)",
+        "To (s)",
+        "Shin angle (°)",
+        "Knee over toe (cm)",
+        "Counted",
+        "Result",
+    ]
+    assert first["Shin angle (°)"] == 30.5  # rounded to the half degree an angle from a video can claim
+    assert (first["Counted"], first["Result"]) == ("yes", "★")
+    assert second["Counted"] == "no: heel lifted by about 2.0 cm"
+    assert second["Result"] == ""
+
+
 # ---------------------------------------------------------------- left versus right
 
 

@@ -507,6 +507,28 @@ def rep_rows(measurement: Measurement, label: str | None = None) -> list[Row]:
     ]
 
 
+def rep_table(measurement: Measurement) -> list[Row]:
+    """The reps as a person reads them: plain column names, figures rounded to what they can claim (0.5 deg,
+    0.5 cm, 0.1 s), blanks for what was not measured, and which rep is the result."""
+    best = measurement.peak.frame if measurement.peak else None
+    return [
+        {
+            "Rep": rep.index,
+            "From (s)": round(rep.start_time_s, 1),
+            "To (s)": round(rep.end_time_s, 1),
+            "Shin angle (°)": round_half(rep.shin_angle_deg) if math.isfinite(rep.shin_angle_deg) else None,
+            "Knee over toe (cm)": (
+                round_half(rep.knee_over_toe_cm)
+                if rep.knee_over_toe_cm is not None and math.isfinite(rep.knee_over_toe_cm)
+                else None
+            ),
+            "Counted": "yes" if rep.valid else f"no: {rep.reason or 'not valid'}",
+            "Result": "★" if rep.peak_frame == best else "",
+        }
+        for rep in measurement.reps
+    ]
+
+
 # --- Images -------------------------------------------------------------------------------------------------
 
 
