@@ -45,8 +45,8 @@ p { margin: 1mm 0; }
 table { border-collapse: collapse; width: 100%; font-size: 9pt; }
 td, th { padding: 0.3mm 1mm; text-align: left; vertical-align: top; border-bottom: 1px solid #e3e3e3; }
 th { font-weight: 600; width: 30%; white-space: nowrap; }
-.flag { color: #a40000; font-weight: 600; }
-.ok { color: #155d27; font-weight: 600; }
+.flag { font-weight: 600; border-left: 3px solid #8a5a00; padding-left: 2mm; }
+.ok { font-weight: 600; border-left: 3px solid #999; padding-left: 2mm; }
 .warn { color: #8a5a00; }
 .small { font-size: 8pt; color: #444; }
 ol, ul { margin: 0.5mm 0 0.5mm 4.5mm; padding: 0; }
