@@ -208,7 +208,7 @@ class AngleDoubt:
         def angle(c: CameraPose, rotate_deg: float = 0.0) -> float:
             a, b = (_rotated(p, rotate_deg, c.centre_px) for p in (top, bottom))
             values = geometry.sagittal_angle_deg(c.rays(a), c.rays(b), c.across, c.up, c.forward(self.facing))
-            return _median(values)
+            return hold_value(values)[0]
 
         swings = [
             abs(angle(high) - angle(low)) / 2 for low, high in camera.doubts(ASSUMED_ORIENTATION_SIGMA_DEG)
@@ -251,8 +251,3 @@ def _rotated(points_px: FloatArray, angle_deg: float, centre_px: FloatArray) -> 
     turn = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
     rotated: FloatArray = (points_px - centre_px) @ turn.T + centre_px
     return rotated
-
-
-def _median(values: FloatArray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(np.median(finite)) if len(finite) else float("nan")
