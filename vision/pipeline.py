@@ -182,7 +182,8 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
             reader, stride, SETUP_SCENE_FRAMES, None, end_s=seconds, tracking=options.pose_tracking
         )
     try:
-        quality.check_person(track, float(np.median(brightness)))
+        clip_brightness = float(np.median(brightness))
+        quality.check_person(track, clip_brightness)
         choice, leg, _ = pick_leg(track, options.side)
         params = options.cleaning
         shin_vis = np.minimum(leg.visibility["knee"], leg.visibility["ankle"])
@@ -195,7 +196,7 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
     _, camera = _scene(samples)
     yaw_deg = camera.yaw_deg(choice.facing) if camera is not None and camera.yaw_known else None
     return quality.scene_warnings(
-        track, leg, float(np.median(brightness)), foot_px, shin_px, choice
+        track, leg, clip_brightness, foot_px, shin_px, choice
     ) + quality.camera_warnings(yaw_deg)
 
 
@@ -253,7 +254,8 @@ def analyse(
     """Everything after pose estimation: computation on the landmark track, plus a look at a few frames of
     the result's hold (``frames_between``) for the wall in front of the foot.
     """
-    quality.check_person(track, float(np.median(brightness)))
+    clip_brightness = float(np.median(brightness))
+    quality.check_person(track, clip_brightness)
     choice, leg, leg_choice = pick_leg(track, options.side)
     roll, camera = _scene(samples)
     image_size = (track.width_px, track.height_px)
@@ -262,7 +264,7 @@ def analyse(
     up = camera.up_at(ankle_px)
     series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
     quality.check_side_on(track, shin_px)
-    warnings += quality.scene_warnings(track, leg, float(np.median(brightness)), foot_px, shin_px, choice)
+    warnings += quality.scene_warnings(track, leg, clip_brightness, foot_px, shin_px, choice)
     if not silhouette:
         warnings.append(
             "the outline of the leg could not be traced: knee-over-toe runs from the knee joint to the toe "

@@ -40,12 +40,11 @@ def pick_leg(track: PoseTrack, side: Side | None) -> tuple[LegChoice, LegPoints,
     other_side: Side = "right" if choice.side == "left" else "left"
     other = dataclasses.replace(choice, side=other_side, overridden=True)
     level = _feet_level(track)
-    candidates = [choice, other]
+    candidates = [(c, leg_points(track, c)) for c in (choice, other)]
     if level:
-        candidates.sort(key=lambda c: -_leg_visibility(leg_points(track, c)))
+        candidates.sort(key=lambda pair: -_leg_visibility(pair[1]))
     first_error: InputError | None = None
-    for candidate in candidates:
-        leg = leg_points(track, candidate)
+    for candidate, leg in candidates:
         try:
             quality.check_leg_in_frame(leg, track.width_px, track.height_px)
         except InputError as err:
