@@ -357,6 +357,12 @@ class PoseEstimator:
     def close(self) -> None:
         self._pose.close()
 
+    def reset(self) -> None:
+        """Forget the previous frames (MediaPipe's ``reset``: the graph restarts, tracking starts afresh), so
+        the next clip is processed as by a newly built model, without paying for building one."""
+        with _quiet_stderr():
+            self._pose.reset()
+
     def process(self, rgb: npt.NDArray[np.uint8], frame_index: int = 0, time_s: float = 0.0) -> FramePose:
         """Points of one RGB frame (height, width, 3), in pixels of that frame."""
         height, width = rgb.shape[:2]

@@ -138,8 +138,15 @@ def measure(
     path: str | Path,
     options: MeasureOptions | None = None,
     progress: ProgressCallback | None = None,
+    *,
+    estimator: PoseEstimator | None = None,
 ) -> Measurement:
-    """Measure the lunge test in one clip. Raises :class:`InputError` (one line) for unusable input."""
+    """Measure the lunge test in one clip. Raises :class:`InputError` (one line) for unusable input.
+
+    ``estimator``: a pose model to reuse (built with ``tracking=options.pose_tracking``; many clips in one
+    process, :mod:`vision.batch`). It is reset before the clip, so the result is the same as with a fresh one,
+    and is left open. Without it a model is built for the clip and closed.
+    """
     options = options or MeasureOptions()
     if options.foot_length_cm is not None and not 5.0 <= options.foot_length_cm <= 40.0:
         raise InputError(
@@ -150,7 +157,7 @@ def measure(
         quality.check_duration(info.duration_s)
         stride = analysis_stride(info.fps, options.analysis_fps)
         track, samples, brightness = _run_pose(
-            reader, stride, options.roll_frames, progress, tracking=options.pose_tracking
+            reader, stride, options.roll_frames, progress, tracking=options.pose_tracking, estimator=estimator
         )
         warnings = quality.truncation_warnings(reader.ended_early, reader.frames_decoded, info)
 
@@ -207,18 +214,22 @@ def _run_pose(
     progress: ProgressCallback | None,
     end_s: float | None = None,
     tracking: bool = True,
+    estimator: PoseEstimator | None = None,
 ) -> tuple[PoseTrack, list[tuple[npt.NDArray[np.uint8], FramePose]], FloatArray]:
     """One streaming pass: landmarks of every analysed frame, a few frames kept for the camera roll, and
-    each analysed frame's mean brightness (0-255)."""
+    each analysed frame's mean brightness (0-255). ``estimator``: a model to reset and reuse (left open)."""
     info = reader.info
     expected = max(1, info.frame_count // stride)
     keep_every = max(1, expected // max(n_samples, 1))
     poses: list[FramePose] = []
     samples: list[tuple[npt.NDArray[np.uint8], FramePose]] = []
     brightness: list[float] = []
-    with PoseEstimator(tracking=tracking) as estimator:
+    if estimator is not None:
+        estimator.reset()
+    model = PoseEstimator(tracking=tracking) if estimator is None else contextlib.nullcontext(estimator)
+    with model as pose_model:
         for frame in reader.frames(stride=stride, end_s=end_s):
-            pose = estimator.process_bgr(frame.image, frame.index, frame.time_s)
+            pose = pose_model.process_bgr(frame.image, frame.index, frame.time_s)
             poses.append(pose)
             brightness.append(float(frame.image[::8, ::8].mean()))
             if len(poses) % keep_every == keep_every // 2 and len(samples) < n_samples:
