@@ -450,7 +450,7 @@ def test_foot_scale_and_its_uncertainty() -> None:
     assert scale.source == "foot"
     assert scale.homography_cm_to_px is None
     assert scale.px_per_cm == pytest.approx(3.0)
-    expected = math.sqrt((0.5 / 26) ** 2 + 0.05**2 + (math.sqrt(2) * 2 / 78) ** 2)
+    expected = math.sqrt((0.5 / 26) ** 2 + 0.02**2 + (math.sqrt(2) * 2 / 78) ** 2)
     assert scale.relative_uncertainty == pytest.approx(expected)
     assert scale.px_per_cm_at((10, 10), (0, 1)) == pytest.approx(3.0)
     assert scale.floor_distance_cm((0, 0), (30, 40)) == pytest.approx(50 / 3)

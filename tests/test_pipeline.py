@@ -15,7 +15,6 @@ import vision
 from vision.geometry import LEVEL_UP
 from vision.legs import POINT_NAMES, LegPoints
 from vision.pipeline import (
-    SILHOUETTE_POINT_SIGMA_PX,
     _heel_rise_px,
     analysis_stride,
     combined_uncertainty_cm,
@@ -25,12 +24,11 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "lunge_left_aru
 
 
 def test_combined_uncertainty_adds_its_parts_in_quadrature() -> None:
-    """10 cm at a 3 % scale doubt (0.3 cm), two mask points at 3 px/cm (sqrt(2) x 1.5 / 3 = 0.71 cm), reps
-    of 10 and 11 cm (sample sd 0.71 cm) and 0.4 cm from the camera's unmeasured orientation."""
-    assert SILHOUETTE_POINT_SIGMA_PX == 1.5
-    total = combined_uncertainty_cm(10.0, 0.03, 3.0, [10.0, 11.0], camera_doubt_cm=0.4)
-    assert total == pytest.approx(math.sqrt(0.3**2 + 0.5 + 0.5 + 0.4**2))
-    assert combined_uncertainty_cm(10.0, 0.03, 3.0, [10.0]) == pytest.approx(math.sqrt(0.3**2 + 0.5))
+    """10 cm at a 3 % scale doubt (0.3 cm), the two points known to 0.7 cm, reps of 10 and 11 cm (sample sd
+    0.71 cm) and 0.4 cm from the camera's unmeasured orientation."""
+    total = combined_uncertainty_cm(10.0, 0.03, 0.7, [10.0, 11.0], camera_doubt_cm=0.4)
+    assert total == pytest.approx(math.sqrt(0.3**2 + 0.7**2 + 0.5 + 0.4**2))
+    assert combined_uncertainty_cm(10.0, 0.03, 0.7, [10.0]) == pytest.approx(math.sqrt(0.3**2 + 0.7**2))
 
 
 @pytest.mark.parametrize(

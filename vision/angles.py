@@ -11,7 +11,7 @@
   uncertainties (it is then not the shin: dark clothes on a dark floor, the other leg, a hand), the headline
   is the axis plus that typical angle, with the wider uncertainty that brings, and says so.
 
-The camera's share of the doubt (:class:`AngleDoubt`) comes from measuring again with the unmeasured tilt
+The camera's share of the doubt (:class:`CameraDoubt`) comes from measuring again with the unmeasured tilt
 and yaw set to -/+ 5 deg, and the roll to -/+ its own doubt (:func:`roll_doubt_deg`); :func:`angle_warnings`
 puts the doubts into plain words. The numbers that were fitted live in :data:`MODEL` (``angle_model.json``
 beside this module, written by ``benchmarks/fit_angle_model.py`` from the ``tune`` clips and clips rendered
@@ -21,6 +21,7 @@ with ``../shared/tools/synth``, never ``check``). Pure functions, no state.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,30 +193,42 @@ def angle_warnings(best: RepResult, valid: list[RepResult]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class AngleDoubt:
-    """The camera the angles were measured with, and whether its level was measured: what the angles'
-    camera uncertainty is worked out from."""
+class CameraDoubt:
+    """The camera a figure was measured with, and how well its orientation is known: the figure's camera
+    uncertainty is how far it moves when the unmeasured tilt and yaw are set to -/+ 5 deg and the roll to
+    -/+ its own doubt (``roll_sigma_deg``)."""
 
     camera: CameraPose
     facing: int
     roll_sigma_deg: float
 
-    def deg(self, top: FloatArray, bottom: FloatArray) -> float:
-        """1-sigma change of the median sagittal angle of ``top`` over ``bottom`` (n, 2) from the camera's
-        unmeasured tilt and yaw (taken as 0 +- 5 deg) and the doubt on its roll (``roll_sigma_deg``)."""
+    def swing(self, measure: Callable[[CameraPose, Callable[[FloatArray], FloatArray]], float]) -> float:
+        """1-sigma change of ``measure(camera, turn)`` over the camera's doubts; ``turn`` maps the points
+        (n, 2) to where a camera rolled by the doubt would see them."""
         camera = self.camera
 
-        def angle(c: CameraPose, rotate_deg: float = 0.0) -> float:
-            a, b = (_rotated(p, rotate_deg, c.centre_px) for p in (top, bottom))
+        def turned(angle_deg: float) -> Callable[[FloatArray], FloatArray]:
+            return lambda points: _rotated(points, angle_deg, camera.centre_px)
+
+        same = turned(0.0)
+        swings = [
+            abs(measure(high, same) - measure(low, same)) / 2
+            for low, high in camera.doubts(ASSUMED_ORIENTATION_SIGMA_DEG)
+        ]
+        if self.roll_sigma_deg > 0:
+            roll = self.roll_sigma_deg
+            swings.append(abs(measure(camera, turned(roll)) - measure(camera, turned(-roll))) / 2)
+        return float(np.sqrt(np.sum(np.square(swings)))) if swings else 0.0
+
+    def deg(self, top: FloatArray, bottom: FloatArray) -> float:
+        """1-sigma change of the median sagittal angle of ``top`` over ``bottom`` (n, 2)."""
+
+        def angle(c: CameraPose, turn: Callable[[FloatArray], FloatArray]) -> float:
+            a, b = turn(top), turn(bottom)
             values = geometry.sagittal_angle_deg(c.rays(a), c.rays(b), c.across, c.up, c.forward(self.facing))
             return hold_value(values)[0]
 
-        swings = [
-            abs(angle(high) - angle(low)) / 2 for low, high in camera.doubts(ASSUMED_ORIENTATION_SIGMA_DEG)
-        ]
-        if self.roll_sigma_deg > 0:
-            swings.append(abs(angle(camera, self.roll_sigma_deg) - angle(camera, -self.roll_sigma_deg)) / 2)
-        return float(np.sqrt(np.sum(np.square(swings)))) if swings else 0.0
+        return self.swing(angle)
 
 
 def roll_doubt_deg(

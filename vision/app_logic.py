@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision import export, geometry, pipeline, quality
+from vision import export, geometry, norms, pipeline, quality
 from vision.annotate import AnnotatedVideoWriter, draw_leg
 from vision.calibration import Paper
 from vision.errors import InputError
@@ -395,8 +395,12 @@ def format_angle(value: float | None) -> str:
 
 
 def format_cm(value: float | None, uncertainty: float | None = None) -> str:
+    """A distance with its 1-sigma; one known to worse than ``norms.ROUGH_CM`` is shown as rough, to the
+    centimetre, not as a crisp figure."""
     if value is None:
         return "n/a"
+    if norms.rough_cm(uncertainty):
+        return f"about {value:+.0f} cm (rough: ± {uncertainty:.1f})"
     text = f"{value:+.1f} cm"
     return f"{text} ± {uncertainty:.1f}" if uncertainty is not None else text
 

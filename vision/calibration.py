@@ -114,12 +114,12 @@ _TOE_BEYOND_REFERENCE_CM = 15.0
 # Printers at "actual size" and paper cutting (ISO 216: +-2 mm on 297 mm) are good to about half a percent.
 _PRINT_TOLERANCE = 0.005
 
-# Foot-length scale. The user's tape measurement is good to about +-0.5 cm. MediaPipe's heel and foot-index
-# landmarks are not at the very back of the heel and tip of the toes and the foot is rarely exactly parallel
-# to the image plane (10 degrees of yaw = 1.5 %); 5 % covers that systematic part. Per-frame landmark jitter
-# is a few pixels on a 720p full-body frame.
+# Foot-length scale. The user's tape measurement is good to about +-0.5 cm. The back of the heel is placed to
+# about 2 % of the foot; the toe tip's own doubt (vision.toe_tip) is carried with the distances, since it moves
+# them and the scale together, and the camera's unmeasured tilt and yaw are too (pipeline). Per-frame
+# jitter is a few pixels on a 720p full-body frame.
 _FOOT_TAPE_CM = 0.5
-_FOOT_LANDMARK_RELATIVE = 0.05
+_FOOT_LANDMARK_RELATIVE = 0.02
 _FOOT_LANDMARK_JITTER_PX = 2.0
 # Adult feet and shoes: anything outside this is not a foot (or the scale is wrong).
 _FOOT_PLAUSIBLE_CM = (15.0, 35.0)
@@ -1068,7 +1068,8 @@ def _foot_check(
     else:
         advice = "check that it is a whole, flat A4 or Letter sheet and which of the two it is"
     low, high = _FOOT_PLAUSIBLE_CM
-    if not low <= foot_cm <= high:
+    agrees = foot_length_cm is not None and abs(foot_cm / foot_length_cm - 1) <= _FOOT_MAX_DISAGREEMENT
+    if not (low <= foot_cm <= high or agrees):
         return False, [
             f"the {what} makes the foot {foot_cm:.0f} cm long, which cannot be right: {advice}; "
             "it was not used"

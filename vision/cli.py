@@ -306,7 +306,8 @@ def _knee_over_toe_line(m: Measurement) -> str:
     if peak.knee_over_toe_cm is not None:
         error = peak.knee_over_toe_uncertainty_cm
         plus_minus = f" +- {error:.1f}" if error is not None and math.isfinite(error) else ""
-        scale = f", {_signed(peak.knee_over_toe_cm)}{plus_minus} cm"
+        rough = f" (rough: more than {norms.ROUGH_CM:g} cm of doubt)" if norms.rough_cm(error) else ""
+        scale = f", {_signed(peak.knee_over_toe_cm)}{plus_minus} cm{rough}"
         how = f"; scale from the {_SCALE_NAMES.get(m.scale.source, m.scale.source)}"
     else:
         scale, how = "", ""  # the engine warns that there is no scale
@@ -325,7 +326,8 @@ def _wall_line(m: Measurement) -> str:
     if wall.toe_to_wall_cm is not None:
         error = wall.toe_to_wall_uncertainty_cm
         plus_minus = f" +- {error:.1f}" if error is not None and math.isfinite(error) else ""
-        distance = f"{wall.toe_to_wall_cm:.1f}{plus_minus} cm"
+        rough = f", rough: more than {norms.ROUGH_CM:g} cm of doubt" if norms.rough_cm(error) else ""
+        distance = f"{wall.toe_to_wall_cm:.1f}{plus_minus} cm{rough}"
     else:
         distance = f"{wall.toe_to_wall_px:.0f} px (no scale for cm)"
     reached = "the knee reached the wall" if wall.knee_reached_wall else "the knee stopped short of the wall"

@@ -370,9 +370,20 @@ class PoseEstimator:
 
     def process_bgr(self, bgr: npt.NDArray[np.uint8], frame_index: int = 0, time_s: float = 0.0) -> FramePose:
         """Points of one BGR frame (as OpenCV decodes it), in pixels of that frame."""
+        return self.process_bgr_sample(bgr, frame_index, time_s).pose
+
+    def process_bgr_sample(
+        self, bgr: npt.NDArray[np.uint8], frame_index: int = 0, time_s: float = 0.0
+    ) -> SampledFrame:
+        """One BGR frame's points, with the frame and MediaPipe's person mask kept for a closer look."""
         height, width = bgr.shape[:2]
-        rgb = cv2.cvtColor(shrink(bgr, MAX_INPUT_SIDE_PX), cv2.COLOR_BGR2RGB)
-        return self._run(np.asarray(rgb, dtype=np.uint8), frame_index, time_s, width, height)
+        small = shrink(bgr, MAX_INPUT_SIDE_PX)
+        rgb = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+        with _quiet_stderr():
+            result = self._pose.process(rgb)
+        pose = FramePose.from_mediapipe(result, frame_index, time_s, width, height)
+        mask = getattr(result, "segmentation_mask", None)
+        return SampledFrame(bgr, pose, None if mask is None else np.asarray(mask, dtype=np.float32))
 
     def _run(
         self, rgb: npt.NDArray[np.uint8], frame_index: int, time_s: float, width_px: int, height_px: int
@@ -380,6 +391,23 @@ class PoseEstimator:
         with _quiet_stderr():
             result = self._pose.process(rgb)
         return FramePose.from_mediapipe(result, frame_index, time_s, width_px, height_px)
+
+
+@dataclass(frozen=True)
+class SampledFrame:
+    """A frame kept whole for a closer look (the camera's roll, the scale, the toe tip): the decoded BGR
+    image, its pose, and MediaPipe's person mask (probabilities 0-1 at the size the model was given, which
+    may be smaller than the frame; None without segmentation)."""
+
+    image: npt.NDArray[np.uint8]
+    pose: FramePose
+    mask: npt.NDArray[np.float32] | None
+
+    def __post_init__(self) -> None:
+        if self.image.ndim != 3 or self.image.shape[2] != 3:
+            raise ValueError(f"SampledFrame.image must be (height, width, 3), got {self.image.shape}")
+        if self.mask is not None and self.mask.ndim != 2:
+            raise ValueError(f"SampledFrame.mask must be (height, width), got {self.mask.shape}")
 
 
 def shrink(image: npt.NDArray[np.uint8], max_side_px: int) -> npt.NDArray[np.uint8]:

@@ -48,6 +48,17 @@ REFERENCES: tuple[str, ...] = (BENNELL_1998, HOCH_MCKEON_2011, KONOR_2012, CHISH
 MDC_DEG = 4.7
 MDC_CM = 1.9
 
+# --- Our own doubt -----------------------------------------------------------------------------------------
+# A distance whose 1-sigma passes 1.5 cm is shown as rough, not as a crisp figure: a tape measure is good to
+# about 0.5 cm (Konor 2012, Powden 2015), and 1.5-1.9 cm is already the change that counts between tests.
+ROUGH_CM = 1.5
+
+
+def rough_cm(uncertainty_cm: float | None) -> bool:
+    """True when a distance's 1-sigma uncertainty is too large to show it as a crisp figure."""
+    return uncertainty_cm is not None and not uncertainty_cm <= ROUGH_CM
+
+
 # --- Healthy adults -----------------------------------------------------------------------------------------
 # Knee-to-wall: Hoch & McKeon 2011 found 12 +/- 2.8 cm in healthy adults (n = 35), i.e. roughly 10-14 cm.
 # Shin angle: healthy-adult means in the reliability studies (e.g. Bennell 1998, Konor 2012) lie mostly

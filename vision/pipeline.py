@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from vision import geometry, quality
+from vision import geometry, norms, quality
 from vision.angles import (
-    ASSUMED_ORIENTATION_SIGMA_DEG,
-    AngleDoubt,
+    CameraDoubt,
     angle_warnings,
     rep_angles,
     roll_doubt_deg,
@@ -30,7 +29,7 @@ from vision.camera import (
     scene_edges,
 )
 from vision.errors import InputError
-from vision.landmarks import FramePose, PoseEstimator, PoseTrack, Side
+from vision.landmarks import FramePose, PoseEstimator, PoseTrack, SampledFrame, Side
 from vision.legs import LegChoice, LegPoints
 from vision.results import (
     STATUS_NO_VALID_REP,
@@ -46,6 +45,8 @@ from vision.results import (
 )
 from vision.tested_leg import pick_leg
 from vision.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
+from vision.toe_tip import MODEL as TOE_MODEL
+from vision.toe_tip import ToeTip, foot_centre_px, refine_toe_tip
 from vision.video import VideoInfo, VideoReader
 from vision.wall import TOE_TIP_HEIGHT_CM, find_wall, knee_reached_wall
 
@@ -59,8 +60,6 @@ SILHOUETTE_POINTS = ("knee_front", "toe_tip", "heel_back")
 LANDMARK_POINTS = ("knee", "toe", "heel")
 #: The silhouette points must be found in at least this share of frames to be used.
 MIN_SILHOUETTE_SHARE = 0.5
-#: Placement error of one silhouette point (mask edge, 1-sigma): ~0.3-0.5 cm on the test clips at 2-4 px/cm.
-SILHOUETTE_POINT_SIGMA_PX = 1.5
 #: Frames of the result's hold looked at again to find the wall (their median is analysed).
 WALL_FRAMES = 5
 #: The front of the knee counts as at the wall within this distance: skin and mask edge are that uncertain.
@@ -215,25 +214,25 @@ def _run_pose(
     end_s: float | None = None,
     tracking: bool = True,
     estimator: PoseEstimator | None = None,
-) -> tuple[PoseTrack, list[tuple[npt.NDArray[np.uint8], FramePose]], FloatArray]:
+) -> tuple[PoseTrack, list[SampledFrame], FloatArray]:
     """One streaming pass: landmarks of every analysed frame, a few frames kept for the camera roll, and
     each analysed frame's mean brightness (0-255). ``estimator``: a model to reset and reuse (left open)."""
     info = reader.info
     expected = max(1, info.frame_count // stride)
     keep_every = max(1, expected // max(n_samples, 1))
     poses: list[FramePose] = []
-    samples: list[tuple[npt.NDArray[np.uint8], FramePose]] = []
+    samples: list[SampledFrame] = []
     brightness: list[float] = []
     if estimator is not None:
         estimator.reset()
     model = PoseEstimator(tracking=tracking) if estimator is None else contextlib.nullcontext(estimator)
     with model as pose_model:
         for frame in reader.frames(stride=stride, end_s=end_s):
-            pose = pose_model.process_bgr(frame.image, frame.index, frame.time_s)
-            poses.append(pose)
+            sample = pose_model.process_bgr_sample(frame.image, frame.index, frame.time_s)
+            poses.append(sample.pose)
             brightness.append(float(frame.image[::8, ::8].mean()))
             if len(poses) % keep_every == keep_every // 2 and len(samples) < n_samples:
-                samples.append((frame.image, pose))
+                samples.append(sample)
             if progress is not None:
                 progress(min(1.0, len(poses) / expected))
     if not poses:
@@ -244,10 +243,10 @@ def _run_pose(
     return track, samples, np.array(brightness, dtype=np.float64)
 
 
-def _scene(samples: list[tuple[npt.NDArray[np.uint8], FramePose]]) -> tuple[RollEstimate, CameraPose | None]:
+def _scene(samples: list[SampledFrame]) -> tuple[RollEstimate, CameraPose | None]:
     """The camera's roll and, where the room's lines allow, its tilt and yaw (None: no frames sampled)."""
-    boxes = [quality.person_box(pose.xy_px, pose.visibility) for _, pose in samples]
-    edges = scene_edges([image for image, _ in samples], boxes)
+    boxes = [quality.person_box(s.pose.xy_px, s.pose.visibility) for s in samples]
+    edges = scene_edges([s.image for s in samples], boxes)
     roll = roll_from_edges(edges)
     return roll, scene_camera(edges, roll) if edges.n_frames else None
 
@@ -256,7 +255,7 @@ def analyse(
     track: PoseTrack,
     info: VideoInfo,
     stride: int,
-    samples: list[tuple[npt.NDArray[np.uint8], FramePose]],
+    samples: list[SampledFrame],
     brightness: FloatArray,
     options: MeasureOptions,
     warnings: list[str],
@@ -269,6 +268,11 @@ def analyse(
     quality.check_person(track, clip_brightness)
     choice, leg, leg_choice = pick_leg(track, options.side)
     roll, camera = _scene(samples)
+    toe = refine_toe_tip(
+        samples, choice.side, choice.facing, _found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
+    )
+    centre = foot_centre_px(np.stack([leg.heel, leg.toe], axis=1))
+    leg = dataclasses.replace(leg, toe_tip=toe.track(leg.toe_tip, centre))
     image_size = (track.width_px, track.height_px)
     camera = camera or CameraPose.from_roll(roll, image_size)
     ankle_px = np.nanmedian(leg.ankle, axis=0)
@@ -282,7 +286,7 @@ def analyse(
             "landmark, not from the front of the knee to the toe tip"
         )
     scale = find_floor_scale(
-        [image for image, _ in samples],
+        [s.image for s in samples],
         marker_size_cm=options.marker_size_cm,
         foot_length_px=foot_px,
         foot_length_cm=options.foot_length_cm,
@@ -318,7 +322,7 @@ def analyse(
         )
     roll_sigma_deg, roll_warnings = roll_doubt_deg(camera, level_known, scale.projection_cm_to_px is not None)
     warnings += roll_warnings
-    doubt = AngleDoubt(camera, choice.facing, roll_sigma_deg)
+    doubt = CameraDoubt(camera, choice.facing, roll_sigma_deg)
     rep_results = tuple(
         _rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, brightness, options)
         for i, rep in enumerate(reps)
@@ -330,12 +334,17 @@ def analyse(
         best = max(valid, key=lambda rep: rep.shin_angle_deg)
         wall = None
         if frames_between is not None and silhouette:
-            wall = _wall(frames_between, best, series, track, choice.facing, up, scale, px_per_cm, foot_px)
+            wall = _wall(
+                frames_between, best, series, track, choice.facing, up, scale, px_per_cm, foot_px, toe
+            )
         foot_cm = options.foot_length_cm if scale.source == "foot" else None
         names = (knee_name, toe_name, heel_name)
-        camera_doubt_cm = _camera_doubt_cm(camera, series, best, choice.facing, names, foot_cm)
-        peak = _peak(best, valid, shin_px, px_per_cm, scale, wall, camera_doubt_cm)
+        camera_doubt_cm = (
+            _camera_doubt_cm(doubt, series, best, names, foot_cm, px_per_cm) if px_per_cm else 0.0
+        )
+        peak = _peak(best, valid, shin_px, foot_px, px_per_cm, scale, toe, wall, camera_doubt_cm)
         warnings += angle_warnings(best, valid)
+        warnings += centimetre_warnings(peak, toe)
     elif not any(rep.foot_planted for rep in rep_results):
         status = STATUS_NOT_A_LUNGE
         status_message = (
@@ -387,6 +396,7 @@ def analyse(
         status=status,
         status_message=status_message,
         leg_choice=leg_choice,
+        toe_tip_source=toe.source,
     )
 
 
@@ -457,31 +467,28 @@ def _along_floor_px(camera: CameraPose, point: FloatArray, reference: FloatArray
 
 
 def _camera_doubt_cm(
-    camera: CameraPose,
+    doubt: CameraDoubt,
     series: FrameSeries,
     rep: RepResult,
-    facing: int,
     points: tuple[str, str, str],
     foot_cm: float | None,
+    px_per_cm: float,
 ) -> float:
-    """1-sigma change of the rep's knee-over-toe cm from the camera's unmeasured tilt and yaw (0 when both
-    are measured, as with a marker or sheet). Only a scale from the foot's own length (``foot_cm``, else
-    None) is open to them: the foot and the knee-over-toe are then both read with the assumed camera.
+    """1-sigma change of the rep's knee-over-toe cm from the camera's unmeasured orientation: its tilt and
+    yaw, and the doubt on its roll (0 when a marker or sheet gives all three). The knee stands about 45 cm
+    above the toe, so each degree of roll read wrongly moves it about 0.8 cm along the floor. With the foot's
+    own length as the scale (``foot_cm``, else None), the foot is read with the same camera.
     ``points``: the names of the knee, toe and heel tracks used."""
-    if foot_cm is None:
-        return 0.0
     hold = (series.time_s >= rep.hold_start_time_s) & (series.time_s <= rep.hold_end_time_s)
     knee, toe, heel = (series.leg_px[name][hold] for name in points)
 
-    def knee_over_toe_cm(c: CameraPose) -> float:
-        foot_px = _median(np.abs(_along_floor_px(c, toe, heel, facing)))
-        return _median(_along_floor_px(c, knee, toe, facing)) * foot_cm / foot_px
+    def knee_over_toe_cm(c: CameraPose, turn: Callable[[FloatArray], FloatArray]) -> float:
+        along = _median(_along_floor_px(c, turn(knee), turn(toe), doubt.facing))
+        if foot_cm is None:
+            return along / px_per_cm
+        return along * foot_cm / _median(np.abs(_along_floor_px(c, turn(toe), turn(heel), doubt.facing)))
 
-    swings = [
-        abs(knee_over_toe_cm(high) - knee_over_toe_cm(low)) / 2
-        for low, high in camera.doubts(ASSUMED_ORIENTATION_SIGMA_DEG)
-    ]
-    return float(np.sqrt(np.sum(np.square(swings))))
+    return doubt.swing(knee_over_toe_cm)
 
 
 def _heel_rise_px(leg: LegPoints, up: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -531,7 +538,7 @@ def _rep_result(
     shin_px: float,
     px_per_cm: float | None,
     toe_along_px: FloatArray,
-    doubt: AngleDoubt,
+    doubt: CameraDoubt,
     brightness: FloatArray,
     options: MeasureOptions,
 ) -> RepResult:
@@ -630,6 +637,7 @@ def _wall(
     scale: FloorScale,
     px_per_cm: float | None,
     foot_px: float,
+    toe: ToeTip,
 ) -> WallResult | None:
     """The wall in front of the toe during the rep's hold, or None when there is none."""
     images = frames_between(rep.hold_start_time_s, rep.hold_end_time_s)
@@ -645,7 +653,8 @@ def _wall(
     toe_to_wall_cm = found.toe_to_wall_cm(usable_scale)
     uncertainty_cm = None
     if toe_to_wall_cm is not None and px_per_cm is not None:
-        uncertainty_cm = combined_uncertainty_cm(toe_to_wall_cm, scale.relative_uncertainty, px_per_cm, [])
+        points_cm = _points_sigma_cm(toe, foot_px / px_per_cm, toe_to_wall_cm, scale, knee=False)
+        uncertainty_cm = combined_uncertainty_cm(toe_to_wall_cm, scale.relative_uncertainty, points_cm, [])
     px_per_cm_guess = px_per_cm or foot_px / TYPICAL_FOOT_CM
     tolerance_px = KNEE_AT_WALL_CM * px_per_cm_guess
     return WallResult(
@@ -662,8 +671,10 @@ def _peak(
     best: RepResult,
     valid: list[RepResult],
     shin_px: float,
+    foot_px: float,
     px_per_cm: float | None,
     scale: FloorScale,
+    toe: ToeTip,
     wall: WallResult | None = None,
     camera_doubt_cm: float = 0.0,
 ) -> PeakResult:
@@ -671,29 +682,64 @@ def _peak(
     uncertainty_cm = shin_cm = degrees_per_cm = None
     if px_per_cm is not None and best.knee_over_toe_cm is not None:
         valid_cm = [rep.knee_over_toe_cm for rep in valid if rep.knee_over_toe_cm is not None]
+        points_cm = _points_sigma_cm(toe, foot_px / px_per_cm, best.knee_over_toe_cm, scale, knee=True)
         uncertainty_cm = combined_uncertainty_cm(
-            best.knee_over_toe_cm, scale.relative_uncertainty, px_per_cm, valid_cm, camera_doubt_cm
+            best.knee_over_toe_cm, scale.relative_uncertainty, points_cm, valid_cm, camera_doubt_cm
         )
         shin_cm = shin_px / px_per_cm
         degrees_per_cm = float(np.degrees(1.0 / (shin_cm * np.cos(np.radians(best.shin_angle_deg)))))
     return PeakResult.from_rep(best, uncertainty_cm, shin_cm, degrees_per_cm, wall)
 
 
+def centimetre_warnings(peak: PeakResult, toe: ToeTip) -> list[str]:
+    """Plain-words doubts about the centimetres: a toe tip that gives a foot of an impossible length, and any
+    distance known to worse than :data:`norms.ROUGH_CM`."""
+    warnings = []
+    if not toe.plausible:
+        low, high = TOE_MODEL.foot_shin_ratio_low, TOE_MODEL.foot_shin_ratio_high
+        warnings.append(
+            f"the toe tip could not be placed reliably (heel to toe reads {toe.foot_shin_ratio:.2f} of the "
+            f"knee-ankle length, where {low:.2f}-{high:.2f} is usual): the centimetres are rough; film the "
+            "whole foot, on a floor of another colour than the foot or shoe"
+        )
+    figures = [("knee over toe", peak.knee_over_toe_cm, peak.knee_over_toe_uncertainty_cm)]
+    if peak.wall is not None:
+        figures.append(("toe to wall", peak.wall.toe_to_wall_cm, peak.wall.toe_to_wall_uncertainty_cm))
+    for name, value, sigma in figures:
+        if value is not None and norms.rough_cm(sigma):
+            warnings.append(
+                f"{name} is known only to +-{sigma:.1f} cm (more than {norms.ROUGH_CM:g} cm of doubt): read "
+                f"{value:.1f} cm as a rough figure"
+            )
+    return warnings
+
+
+def _points_sigma_cm(toe: ToeTip, foot_cm: float, value_cm: float, scale: FloorScale, knee: bool) -> float:
+    """1-sigma error of a distance from the toe tip (and the front of the knee when ``knee``) from where
+    those points were placed. With the foot's own length as the scale, a misplaced toe also changes the
+    scale: a toe placed d too far forward shortens the distance by d and stretches the foot by d."""
+    toe_cm = toe.sigma_foot * foot_cm
+    if scale.source == "foot":
+        toe_cm *= 1.0 + abs(value_cm) / foot_cm
+    knee_cm = TOE_MODEL.knee_sigma_foot * foot_cm if knee else 0.0
+    return float(np.hypot(toe_cm, knee_cm))
+
+
 def combined_uncertainty_cm(
     value_cm: float,
     relative_scale_sigma: float,
-    px_per_cm: float,
+    points_cm: float,
     valid_reps_cm: list[float],
     camera_doubt_cm: float = 0.0,
 ) -> float:
-    """1-sigma uncertainty of a distance: scale error, two silhouette points, the spread over valid reps and
-    the camera's unmeasured orientation (:func:`_camera_doubt_cm`).
+    """1-sigma uncertainty of a distance: scale error, the points it runs between (``points_cm``, see
+    :func:`_points_sigma_cm`), the spread over valid reps and the camera's unmeasured orientation
+    (:func:`_camera_doubt_cm`).
 
     The spread is the standard deviation of the valid reps' values (0 with fewer than two): the rep-to-rep
     scatter of one person's repeated rocks, which the clinic's test-retest figures also include.
     """
     scale_cm = abs(value_cm) * relative_scale_sigma
-    points_cm = np.sqrt(2.0) * SILHOUETTE_POINT_SIGMA_PX / px_per_cm
     spread_cm = float(np.std(valid_reps_cm, ddof=1)) if len(valid_reps_cm) > 1 else 0.0
     return float(np.sqrt(scale_cm**2 + points_cm**2 + spread_cm**2 + camera_doubt_cm**2))
 

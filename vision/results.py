@@ -231,6 +231,7 @@ class Measurement:
     status: str = STATUS_OK
     status_message: str | None = None
     leg_choice: str = ""  # which leg was measured and why, in plain words
+    toe_tip_source: str = ""  # what placed the toe tip: "image colours", "mask", "foot-index landmark", ...
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (no per-frame arrays; NaN becomes None)."""
@@ -255,6 +256,7 @@ class Measurement:
             "foot_length_px": self.foot_length_px,
             "shin_length_px": self.shin_length_px,
             "knee_over_toe_points": self.knee_over_toe_points,
+            "toe_tip_source": self.toe_tip_source,
             "scale": asdict(self.scale),
             "analysed_every_n_frames": self.analysed_every_n_frames,
             "warnings": list(self.warnings),

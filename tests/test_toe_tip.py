@@ -1,0 +1,107 @@
+"""The toe tip from the image's colours (GrabCut) on drawn scenes whose foot, mask and floor are known, and
+the choice between the two toe readings by the foot's length against the shin's."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from vision.landmarks import N_LANDMARKS, N_SILHOUETTE, FramePose, LegLandmarks, SampledFrame
+from vision.toe_tip import MODEL, grabcut_toe_px, refine_toe_tip
+
+FloatArray = npt.NDArray[np.float64]
+SIDE = "left"
+LEG = LegLandmarks.of(SIDE)
+HEEL_BACK = np.array([300.0, 400.0])
+TOE_TIP = np.array([460.0, 400.0])  # a 160 px foot, facing image right
+FOOT_SKIN = (120, 150, 210)  # BGR
+FLOOR = (60, 90, 60)
+
+
+def foot_polygon() -> npt.NDArray[np.int32]:
+    """A side-view foot: heel at HEEL_BACK, sole along y = 400, toes ending at TOE_TIP, ankle above."""
+    return np.array(
+        [[300, 400], [460, 400], [455, 388], [420, 375], [360, 350], [345, 300], [315, 300], [300, 360]],
+        dtype=np.int32,
+    )
+
+
+def scene(mask_change: str, shin_px: float = 240.0) -> SampledFrame:
+    """A drawn frame and its pose. ``mask_change``: "none" (the mask is the foot), "dropout" (the mask
+    misses the front 45% of the foot, as a bare foot on a floor of its colour does) or "leak" (the mask runs
+    onto a white sheet under and ahead of the toes)."""
+    image = np.full((600, 800, 3), FLOOR, np.uint8)
+    rng = np.random.default_rng(0)
+    if mask_change == "leak":
+        cv2.rectangle(image, (250, 402), (560, 440), (235, 235, 235), -1)
+    cv2.fillPoly(image, [foot_polygon()], FOOT_SKIN)
+    cv2.rectangle(image, (315, 100), (345, 300), FOOT_SKIN, -1)  # the shin
+    image = np.clip(image + rng.normal(0, 3, image.shape), 0, 255).astype(np.uint8)
+    mask = np.zeros((600, 800), np.float32)
+    cv2.fillPoly(mask, [foot_polygon()], 1.0)
+    cv2.rectangle(mask, (315, 100), (345, 300), 1.0, -1)
+    if mask_change == "dropout":
+        mask[:, 390:] = 0.0
+    elif mask_change == "leak":
+        mask[402:420, 440:520] = 1.0
+    xy = np.full((33, 2), np.nan)
+    xy[LEG.heel] = (305.0, 395.0)
+    xy[LEG.toe] = (430.0, 398.0)  # MediaPipe's foot index sits behind the toe tip
+    xy[LEG.ankle] = (330.0, 340.0)
+    xy[LEG.knee] = (330.0, 340.0 - shin_px)
+    silhouette = np.full((N_SILHOUETTE, 2), np.nan)
+    toes = np.argwhere(mask[300:, :] > 0.5)
+    silhouette[LEG.toe_tip - N_LANDMARKS] = (float(toes[:, 1].max()), 400.0)
+    silhouette[LEG.heel_back - N_LANDMARKS] = HEEL_BACK
+    pose = FramePose(0, 0.0, xy, np.ones(33), np.full((33, 3), np.nan), silhouette)
+    return SampledFrame(image, pose, mask)
+
+
+@pytest.mark.parametrize("mask_change", ["none", "dropout", "leak"])
+def test_the_colours_find_the_toe_tip_where_the_mask_misses_or_overshoots_it(mask_change: str) -> None:
+    sample = scene(mask_change)
+    mask_tip_x = sample.pose.silhouette_px[LEG.toe_tip - N_LANDMARKS, 0]
+    tip = grabcut_toe_px(sample, SIDE, facing=1)
+    assert tip[0] == pytest.approx(TOE_TIP[0], abs=3.0)
+    if mask_change != "none":
+        assert abs(mask_tip_x - TOE_TIP[0]) > 30  # the scene does hide or stretch the toes in the mask
+
+
+def test_no_mask_no_colour_reading() -> None:
+    sample = scene("none")
+    assert np.isnan(grabcut_toe_px(SampledFrame(sample.image, sample.pose, None), SIDE, 1)).all()
+
+
+def test_the_colour_reading_is_used_when_it_gives_a_foot_of_a_possible_length() -> None:
+    # 160 px foot over a 240 px shin: 0.67, inside the band; the mask's dropped toes give 0.37.
+    toe = refine_toe_tip([scene("dropout")] * 3, SIDE, facing=1, silhouette=True)
+    assert toe.plausible
+    assert toe.source == "image colours"
+    assert toe.sigma_foot == MODEL.single_sigma_foot
+    centre = np.mean([[305.0, 395.0], [430.0, 398.0]], axis=0)
+    assert centre[0] + toe.from_foot_px[0] == pytest.approx(TOE_TIP[0], abs=3.0)
+
+
+def test_agreeing_readings_are_checked_by_each_other() -> None:
+    toe = refine_toe_tip([scene("none")] * 3, SIDE, facing=1, silhouette=True)
+    assert toe.plausible
+    assert "checked by the mask" in toe.source
+    assert toe.sigma_foot == pytest.approx(MODEL.toe_sigma_foot, abs=0.005)
+
+
+def test_a_foot_of_an_impossible_length_is_said_to_be_unreliable() -> None:
+    # The same foot under a shin twice as long: 0.33 of the shin, for either reading.
+    toe = refine_toe_tip([scene("dropout", shin_px=480.0)] * 3, SIDE, facing=1, silhouette=True)
+    assert not toe.plausible
+    assert toe.sigma_foot == MODEL.failed_sigma_foot
+    assert toe.from_foot_px is None
+
+
+def test_without_a_mask_the_foot_index_landmark_stands_with_its_own_doubt() -> None:
+    toe = refine_toe_tip([scene("none")], SIDE, facing=1, silhouette=False)
+    assert toe.source == "foot-index landmark"
+    assert toe.sigma_foot == MODEL.landmark_sigma_foot
+    track = np.array([[1.0, 2.0]])
+    assert toe.track(track, track + 5) is track

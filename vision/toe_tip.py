@@ -1,0 +1,186 @@
+"""The toe tip from the image's colours, checked against the body's proportions.
+
+MediaPipe's person mask is reliable at the heel and ankle but not at the toes: a bare foot on a floor of
+much the same colour, or a dark shoe on a dark floor, drops out of it, and a sheet or marker under the toes
+leaks into it. Either moves the toe tip by several centimetres, and the knee-over-toe and toe-to-wall figures
+with it. Here GrabCut (colour models of the foot and of the floor around it, and the image's edges) redraws
+the foot in a few whole frames, starting from the mask: the heel and ankle, where the mask holds, are the
+foot for certain, the rest of the mask probably. Its toe tip is the drawn foot's furthest point forward.
+
+Two readings of the toe (the mask's and the colours') are then weighed by what a foot can be: heel to toe,
+a foot is 0.57-0.75 of the knee-ankle length on every body measured (:class:`ToeModel`). A reading outside
+that band is not used; when both are outside it, the toe tip is not known well and its doubt says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from vision.landmarks import MASK_THRESHOLD, N_LANDMARKS, LegLandmarks, SampledFrame, Side
+
+FloatArray = npt.NDArray[np.float64]
+MODEL_PATH = Path(__file__).with_name("toe_model.json")
+#: The region GrabCut looks at, around the heel and foot-index landmarks, in foot lengths.
+ROI_AHEAD = 0.6
+ROI_ABOVE_ANKLE = 0.3
+ROI_BELOW_SOLE = 0.35
+#: Pixels within this many foot lengths of the ankle landmark (and inside the mask) are the foot for certain.
+SURE_FOOT_RADIUS = 0.3
+GRABCUT_ITERATIONS = 4
+
+
+@dataclass(frozen=True)
+class ToeModel:
+    """Fitted constants; see ``toe_model.json`` for their provenance.
+
+    Attributes:
+        foot_shin_ratio_low, foot_shin_ratio_high: heel-to-toe over knee-ankle length (both in the image)
+            that a toe reading must give to be used.
+        toe_sigma_foot: 1-sigma error of a toe tip that passed, in foot lengths, when the two readings agree.
+        single_sigma_foot: the same when only one reading passed.
+        failed_sigma_foot: the same when neither passed (the figure is then called doubtful).
+        landmark_sigma_foot: the same for MediaPipe's foot-index landmark (no mask at all).
+        knee_sigma_foot: 1-sigma error of the front of the knee, in foot lengths.
+    """
+
+    foot_shin_ratio_low: float
+    foot_shin_ratio_high: float
+    toe_sigma_foot: float
+    single_sigma_foot: float
+    failed_sigma_foot: float
+    landmark_sigma_foot: float
+    knee_sigma_foot: float
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> ToeModel:
+        with path.open() as handle:
+            return cls(**json.load(handle)["parameters"])
+
+    def plausible(self, ratio: float) -> bool:
+        return bool(self.foot_shin_ratio_low <= ratio <= self.foot_shin_ratio_high)
+
+
+MODEL = ToeModel.load()
+
+
+@dataclass(frozen=True)
+class ToeTip:
+    """Where the toe tip is, and how well it is known.
+
+    ``from_foot_px`` (2,): the toe tip's place from the midpoint of the foot's heel and foot-index landmarks
+    when it comes from the image's colours: a planted foot is rigid, and its landmarks follow a hand-held
+    camera without the flicker of the mask's toes (the ankle's is left out: it moves with the shin); None when the mask's own toe-tip track stands; ``source`` names the reading used; ``sigma_foot`` is the toe tip's 1-sigma error in foot lengths;
+    ``plausible`` is False when no reading gave a foot of a possible length; ``foot_shin_ratio`` is the
+    ratio the used reading gives (NaN when unknown).
+    """
+
+    from_foot_px: FloatArray | None
+    source: str
+    sigma_foot: float
+    plausible: bool
+    foot_shin_ratio: float
+
+    def __post_init__(self) -> None:
+        if self.from_foot_px is not None and self.from_foot_px.shape != (2,):
+            raise ValueError(f"ToeTip.from_foot_px must be (2,), got {self.from_foot_px.shape}")
+
+    def track(self, toe_tip_px: FloatArray, foot_centre_px: FloatArray) -> FloatArray:
+        """The toe-tip track (n, 2) from the mask's toe-tip track and the foot landmarks' centre track."""
+        return toe_tip_px if self.from_foot_px is None else foot_centre_px + self.from_foot_px
+
+
+def foot_centre_px(points_px: FloatArray) -> FloatArray:
+    """The mean of a foot's heel and foot-index points (..., 2, 2)."""
+    centre: FloatArray = np.mean(points_px, axis=-2)
+    return centre
+
+
+def grabcut_toe_px(sample: SampledFrame, side: Side, facing: int) -> FloatArray:
+    """The toe tip of ``side``'s foot in one frame, from GrabCut seeded by the person mask (frame pixels);
+    NaN when the foot's landmarks, the mask or the cut do not give one."""
+    nan = np.full(2, np.nan)
+    if sample.mask is None:
+        return nan
+    leg = LegLandmarks.of(side)
+    height, width = sample.mask.shape
+    to_mask = np.array([width / sample.image.shape[1], height / sample.image.shape[0]])
+    heel, toe, ankle = (sample.pose.xy_px[i] * to_mask for i in (leg.heel, leg.toe, leg.ankle))
+    foot = float(np.linalg.norm(toe - heel))
+    if not (np.all(np.isfinite([*heel, *toe, *ankle])) and foot >= 8):
+        return nan
+    x0 = max(int(min(heel[0], toe[0]) - ROI_AHEAD * foot), 0)
+    x1 = min(int(max(heel[0], toe[0]) + ROI_AHEAD * foot), width)
+    y0 = max(int(ankle[1] - ROI_ABOVE_ANKLE * foot), 0)
+    y1 = min(int(max(heel[1], toe[1]) + ROI_BELOW_SOLE * foot), height)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return nan
+    image = cv2.resize(sample.image, (width, height), interpolation=cv2.INTER_AREA)
+    roi = np.ascontiguousarray(image[y0:y1, x0:x1])
+    person = sample.mask[y0:y1, x0:x1] > MASK_THRESHOLD
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    near_ankle = (xs - ankle[0]) ** 2 + (ys - ankle[1]) ** 2 < (SURE_FOOT_RADIUS * foot) ** 2
+    sure = cv2.erode(person.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & near_ankle
+    if not sure.any():
+        return nan
+    labels = np.full(person.shape, cv2.GC_PR_BGD, np.uint8)
+    labels[person] = cv2.GC_PR_FGD
+    labels[sure] = cv2.GC_FGD
+    background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.grabCut(roi, labels, (0, 0, 0, 0), background, foreground, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    drawn = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    _, parts = cv2.connectedComponents(drawn.astype(np.uint8))
+    ankle_part = parts[sure].max()
+    foot_px = (parts == ankle_part) & (ys > ankle[1])
+    if ankle_part == 0 or not foot_px.any():
+        return nan
+    points = np.stack([xs[foot_px], ys[foot_px]], axis=1).astype(np.float64)
+    tip: FloatArray = points[int(np.argmax(points[:, 0] * facing))] / to_mask
+    return tip
+
+
+def refine_toe_tip(
+    samples: list[SampledFrame], side: Side, facing: int, silhouette: bool, model: ToeModel = MODEL
+) -> ToeTip:
+    """The toe tip from a few whole frames, and its doubt.
+
+    ``silhouette`` False: the toe is MediaPipe's foot-index landmark (no mask), and only its doubt is given.
+    """
+    if not silhouette:
+        return ToeTip(None, "foot-index landmark", model.landmark_sigma_foot, True, float("nan"))
+    leg = LegLandmarks.of(side)
+    mask_toe, colour_toe, heel, shin, centre = [], [], [], [], []
+    for sample in samples:
+        xy = sample.pose.xy_px
+        centre.append(foot_centre_px(xy[[leg.heel, leg.toe]]))
+        mask_toe.append(sample.pose.silhouette_px[leg.toe_tip - N_LANDMARKS])
+        heel.append(sample.pose.silhouette_px[leg.heel_back - N_LANDMARKS])
+        shin.append(float(np.linalg.norm(xy[leg.knee] - xy[leg.ankle])))
+        colour_toe.append(grabcut_toe_px(sample, side, facing))
+    mask_arr, colour_arr, heel_arr = np.array(mask_toe), np.array(colour_toe), np.array(heel)
+    shin_px = float(np.nanmedian(shin)) if np.isfinite(shin).any() else float("nan")
+
+    def ratio(toes: FloatArray) -> float:
+        lengths = np.abs(toes[:, 0] - heel_arr[:, 0])
+        finite = lengths[np.isfinite(lengths)]
+        return float(np.median(finite)) / shin_px if len(finite) and shin_px > 0 else float("nan")
+
+    mask_ratio, colour_ratio = ratio(mask_arr), ratio(colour_arr)
+    from_centre = colour_arr - np.array(centre)
+    found = np.all(np.isfinite(from_centre), axis=1) & np.isfinite(heel_arr[:, 0])
+    from_foot = np.median(from_centre[found], axis=0) if found.any() else None
+    mask_ok, colour_ok = model.plausible(mask_ratio), model.plausible(colour_ratio) and found.any()
+    if colour_ok and mask_ok:
+        gap_foot = abs(colour_ratio - mask_ratio) / colour_ratio
+        sigma = float(np.hypot(model.toe_sigma_foot, gap_foot / 2))
+        return ToeTip(from_foot, "image colours, checked by the mask", sigma, True, colour_ratio)
+    if colour_ok:
+        return ToeTip(from_foot, "image colours", model.single_sigma_foot, True, colour_ratio)
+    if mask_ok:
+        return ToeTip(None, "mask", model.single_sigma_foot, True, mask_ratio)
+    return ToeTip(None, "mask", model.failed_sigma_foot, False, mask_ratio)
