@@ -12,13 +12,10 @@ import pytest
 from clips import filtered
 
 import vision
+from vision.distances import combined_uncertainty_cm
 from vision.geometry import LEVEL_UP
 from vision.legs import POINT_NAMES, LegPoints
-from vision.pipeline import (
-    _heel_rise_px,
-    analysis_stride,
-    combined_uncertainty_cm,
-)
+from vision.pipeline import _heel_rise_px, analysis_stride
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "lunge_left_aruco.mp4"
 

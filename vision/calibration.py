@@ -115,9 +115,9 @@ _TOE_BEYOND_REFERENCE_CM = 15.0
 _PRINT_TOLERANCE = 0.005
 
 # Foot-length scale. The user's tape measurement is good to about +-0.5 cm. The back of the heel is placed to
-# about 2 % of the foot; the toe tip's own doubt (vision.toe_tip) is carried with the distances, since it moves
-# them and the scale together, and the camera's unmeasured tilt and yaw are too (pipeline). Per-frame
-# jitter is a few pixels on a 720p full-body frame.
+# about 2 % of the foot; the toe tip's own doubt (vision.toe_tip) is carried with the distances, since it
+# moves them and the scale together, and so is the camera's unmeasured orientation (vision.distances).
+# Per-frame jitter is a few pixels on a 720p full-body frame.
 _FOOT_TAPE_CM = 0.5
 _FOOT_LANDMARK_RELATIVE = 0.02
 _FOOT_LANDMARK_JITTER_PX = 2.0

@@ -306,9 +306,11 @@ def _knee_over_toe_line(m: Measurement) -> str:
     if peak.knee_over_toe_cm is not None:
         error = peak.knee_over_toe_uncertainty_cm
         plus_minus = f" +- {error:.1f}" if error is not None and math.isfinite(error) else ""
-        rough = f" (rough: more than {norms.ROUGH_CM:g} cm of doubt)" if norms.rough_cm(error) else ""
+        rough = f", rough: more than {norms.ROUGH_CM:g} cm of doubt" if norms.rough_cm(error) else ""
         scale = f", {_signed(peak.knee_over_toe_cm)}{plus_minus} cm{rough}"
         how = f"; scale from the {_SCALE_NAMES.get(m.scale.source, m.scale.source)}"
+        if m.toe_tip_source:
+            how = f"; toe tip from the {m.toe_tip_source}{how}"
     else:
         scale, how = "", ""  # the engine warns that there is no scale
     ratio = _signed(peak.knee_over_toe_foot_ratio, 2)

@@ -122,3 +122,9 @@ def sagittal_angle_deg(
     shin = sagittal_offsets(knee_rays, ankle_rays, normal)
     angle: FloatArray = np.degrees(np.arctan2(shin @ forward, shin @ up))
     return angle
+
+
+def median_finite(values: FloatArray) -> float:
+    """The median of the finite values (NaN when there are none)."""
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if len(finite) else float("nan")

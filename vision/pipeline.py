@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from vision import geometry, norms, quality
+from vision import geometry, quality
 from vision.angles import (
     CameraDoubt,
     angle_warnings,
@@ -28,6 +28,15 @@ from vision.camera import (
     scene_camera,
     scene_edges,
 )
+from vision.distances import (
+    along_floor_px,
+    camera_doubt_cm,
+    centimetre_warnings,
+    combined_uncertainty_cm,
+    peak_result,
+    points_sigma_cm,
+    px_per_cm_at_toe,
+)
 from vision.errors import InputError
 from vision.landmarks import FramePose, PoseEstimator, PoseTrack, SampledFrame, Side
 from vision.legs import LegChoice, LegPoints
@@ -37,7 +46,6 @@ from vision.results import (
     STATUS_OK,
     FrameSeries,
     Measurement,
-    PeakResult,
     RepResult,
     ScaleResult,
     VideoMeta,
@@ -45,10 +53,9 @@ from vision.results import (
 )
 from vision.tested_leg import pick_leg
 from vision.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
-from vision.toe_tip import MODEL as TOE_MODEL
 from vision.toe_tip import ToeTip, foot_centre_px, refine_toe_tip
 from vision.video import VideoInfo, VideoReader
-from vision.wall import TOE_TIP_HEIGHT_CM, find_wall, knee_reached_wall
+from vision.wall import find_wall, knee_reached_wall
 
 FloatArray = npt.NDArray[np.float64]
 ProgressCallback = Callable[[float], None]
@@ -308,7 +315,7 @@ def analyse(
         )
     knee_name, toe_name, heel_name = SILHOUETTE_POINTS if silhouette else LANDMARK_POINTS
     toe_tip_px = np.nanmedian(series.leg_px[toe_name], axis=0)
-    px_per_cm = _px_per_cm_at_toe(scale, camera, toe_tip_px)
+    px_per_cm = px_per_cm_at_toe(scale, camera, toe_tip_px)
     reps = find_reps(series.tibia_axis_smooth_deg, series.time_s, options.rep_params)
     if not reps:
         raise InputError(
@@ -339,10 +346,8 @@ def analyse(
             )
         foot_cm = options.foot_length_cm if scale.source == "foot" else None
         names = (knee_name, toe_name, heel_name)
-        camera_doubt_cm = (
-            _camera_doubt_cm(doubt, series, best, names, foot_cm, px_per_cm) if px_per_cm else 0.0
-        )
-        peak = _peak(best, valid, shin_px, foot_px, px_per_cm, scale, toe, wall, camera_doubt_cm)
+        camera_cm = camera_doubt_cm(doubt, series, best, names, foot_cm, px_per_cm) if px_per_cm else 0.0
+        peak = peak_result(best, valid, shin_px, foot_px, px_per_cm, scale, toe, wall, camera_cm)
         warnings += angle_warnings(best, valid)
         warnings += centimetre_warnings(peak, toe)
     elif not any(rep.foot_planted for rep in rep_results):
@@ -422,7 +427,7 @@ def _series(
     foot_vis = np.minimum(vis["heel"], vis["toe"])
     silhouette = _found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
     knee, toe, heel = (getattr(leg, name) for name in (SILHOUETTE_POINTS if silhouette else LANDMARK_POINTS))
-    foot_px = _typical(np.abs(_along_floor_px(camera, toe, heel, choice.facing)), foot_vis, params)
+    foot_px = _typical(np.abs(along_floor_px(camera, toe, heel, choice.facing)), foot_vis, params)
     shin_px = _typical(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
     forward = camera.forward(choice.facing)
     axis = geometry.sagittal_angle_deg(
@@ -437,7 +442,7 @@ def _series(
     axis_angle = clean(axis, t, shin_vis, params)
     angle_image = clean(geometry.shin_angle_deg(top, bottom, choice.facing), t, front_vis, params)
     knee_vis = np.minimum(vis["knee"], vis["toe"])
-    knee_over_toe = clean(_along_floor_px(camera, knee, toe, choice.facing), t, knee_vis, params)
+    knee_over_toe = clean(along_floor_px(camera, knee, toe, choice.facing), t, knee_vis, params)
     heel_params = dataclasses.replace(params, outlier_floor=0.01 * foot_px)
     heel_rise, heel_gap = _heel_rise_px(leg, up)
     heel_lift = clean(heel_rise, t, foot_vis, heel_params)
@@ -456,39 +461,6 @@ def _series(
         leg_px=leg.as_dict(),
     )
     return series, foot_px, shin_px, bool(silhouette)
-
-
-def _along_floor_px(camera: CameraPose, point: FloatArray, reference: FloatArray, facing: int) -> FloatArray:
-    """Distance from ``reference`` to ``point`` along the walking axis in the sagittal plane through
-    ``reference``, in pixels of a square-on view at the reference's depth (+ in the facing direction)."""
-    offsets = geometry.sagittal_offsets(camera.rays(point), camera.rays(reference), camera.across)
-    distance: FloatArray = camera.focal_px * (offsets @ camera.forward(facing))
-    return distance
-
-
-def _camera_doubt_cm(
-    doubt: CameraDoubt,
-    series: FrameSeries,
-    rep: RepResult,
-    points: tuple[str, str, str],
-    foot_cm: float | None,
-    px_per_cm: float,
-) -> float:
-    """1-sigma change of the rep's knee-over-toe cm from the camera's unmeasured orientation: its tilt and
-    yaw, and the doubt on its roll (0 when a marker or sheet gives all three). The knee stands about 45 cm
-    above the toe, so each degree of roll read wrongly moves it about 0.8 cm along the floor. With the foot's
-    own length as the scale (``foot_cm``, else None), the foot is read with the same camera.
-    ``points``: the names of the knee, toe and heel tracks used."""
-    hold = (series.time_s >= rep.hold_start_time_s) & (series.time_s <= rep.hold_end_time_s)
-    knee, toe, heel = (series.leg_px[name][hold] for name in points)
-
-    def knee_over_toe_cm(c: CameraPose, turn: Callable[[FloatArray], FloatArray]) -> float:
-        along = _median(_along_floor_px(c, turn(knee), turn(toe), doubt.facing))
-        if foot_cm is None:
-            return along / px_per_cm
-        return along * foot_cm / _median(np.abs(_along_floor_px(c, turn(toe), turn(heel), doubt.facing)))
-
-    return doubt.swing(knee_over_toe_cm)
 
 
 def _heel_rise_px(leg: LegPoints, up: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -551,21 +523,22 @@ def _rep_result(
         doubt.deg(legs["shin_front_top"], legs["shin_front_bottom"]),
         doubt.deg(legs["knee"], legs["ankle"]),
     )
-    knee_px = _median(series.knee_over_toe_px[hold])
-    lift_px = max(_median(series.heel_lift_px[hold]), 0.0)
+    knee_px = geometry.median_finite(series.knee_over_toe_px[hold])
+    lift_px = max(geometry.median_finite(series.heel_lift_px[hold]), 0.0)
     # Lifted only when both readings of the rise see it (the lower above half the limit): one alone is a
     # landmark dipping or the camera moving, and the heel then counts as not seen rather than lifted.
     heel_seen = heel_judged(foot_px, options) and (
-        lift_px - _median(series.heel_lift_gap_px[hold]) > options.heel_lift_max_foot_ratio * foot_px / 2
+        lift_px - geometry.median_finite(series.heel_lift_gap_px[hold])
+        > options.heel_lift_max_foot_ratio * foot_px / 2
     )
-    slide_px = abs(_median(toe_along_px[hold]))
+    slide_px = abs(geometry.median_finite(toe_along_px[hold]))
     lift_ratio, slide_ratio = lift_px / foot_px, slide_px / foot_px
     heel_down = not (lift_ratio > options.heel_lift_max_foot_ratio and heel_seen)
     travel_px = _foot_travel_px(toe_along_px, rep)
-    axis_deg_at_hold = _median(series.tibia_axis_deg[hold])
+    axis_deg_at_hold = geometry.median_finite(series.tibia_axis_deg[hold])
     planted = not travel_px > PLANTED_MAX_FOOT_RATIO * foot_px
     reason = None
-    light_change = _median(brightness[hold]) / float(np.median(brightness))
+    light_change = geometry.median_finite(brightness[hold]) / float(np.median(brightness))
     if not abs(np.log(light_change)) <= np.log(MAX_LIGHT_CHANGE):
         reason = "the picture fades, flashes or cuts at this rock (a video edit or a light change)"
     elif not axis_deg_at_hold >= MIN_ROCK_DEG:
@@ -587,7 +560,7 @@ def _rep_result(
         shin_angle_deg=angles.shin_angle_deg,
         shin_angle_uncertainty_deg=angles.shin_angle_uncertainty_deg,
         shin_angle_source=angles.shin_angle_source,
-        shin_angle_image_deg=_median(series.shin_angle_image_deg[hold]),
+        shin_angle_image_deg=geometry.median_finite(series.shin_angle_image_deg[hold]),
         tibia_axis_deg=angles.tibia_axis_deg,
         tibia_axis_uncertainty_deg=angles.tibia_axis_uncertainty_deg,
         knee_over_toe_px=knee_px,
@@ -617,16 +590,6 @@ def _foot_travel_px(toe_along_px: FloatArray, rep: Rep) -> float:
     return float(np.percentile(span, 90) - np.percentile(span, 10)) if span.size else float("nan")
 
 
-def _px_per_cm_at_toe(scale: FloorScale, camera: CameraPose, toe_tip_px: FloatArray) -> float | None:
-    """Pixels per cm of a square-on view at the toe tip's depth, the unit of the sagittal lengths (None
-    without a scale). With a marker or sheet: the focal length over the toe's distance from the camera."""
-    if scale.source == "none" or not np.all(np.isfinite(toe_tip_px)):
-        return None
-    if scale.projection_cm_to_px is None:
-        return scale.px_per_cm
-    return camera.focal_px / scale.depth_cm(toe_tip_px, TOE_TIP_HEIGHT_CM)
-
-
 def _wall(
     frames_between: FramesBetween,
     rep: RepResult,
@@ -653,7 +616,7 @@ def _wall(
     toe_to_wall_cm = found.toe_to_wall_cm(usable_scale)
     uncertainty_cm = None
     if toe_to_wall_cm is not None and px_per_cm is not None:
-        points_cm = _points_sigma_cm(toe, foot_px / px_per_cm, toe_to_wall_cm, scale, knee=False)
+        points_cm = points_sigma_cm(toe, foot_px / px_per_cm, toe_to_wall_cm, scale, knee=False)
         uncertainty_cm = combined_uncertainty_cm(toe_to_wall_cm, scale.relative_uncertainty, points_cm, [])
     px_per_cm_guess = px_per_cm or foot_px / TYPICAL_FOOT_CM
     tolerance_px = KNEE_AT_WALL_CM * px_per_cm_guess
@@ -665,88 +628,6 @@ def _wall(
         evidence=found.evidence,
         confidence=found.confidence,
     )
-
-
-def _peak(
-    best: RepResult,
-    valid: list[RepResult],
-    shin_px: float,
-    foot_px: float,
-    px_per_cm: float | None,
-    scale: FloorScale,
-    toe: ToeTip,
-    wall: WallResult | None = None,
-    camera_doubt_cm: float = 0.0,
-) -> PeakResult:
-    """The test's result from its deepest (valid) rep, with centimetres and their uncertainty."""
-    uncertainty_cm = shin_cm = degrees_per_cm = None
-    if px_per_cm is not None and best.knee_over_toe_cm is not None:
-        valid_cm = [rep.knee_over_toe_cm for rep in valid if rep.knee_over_toe_cm is not None]
-        points_cm = _points_sigma_cm(toe, foot_px / px_per_cm, best.knee_over_toe_cm, scale, knee=True)
-        uncertainty_cm = combined_uncertainty_cm(
-            best.knee_over_toe_cm, scale.relative_uncertainty, points_cm, valid_cm, camera_doubt_cm
-        )
-        shin_cm = shin_px / px_per_cm
-        degrees_per_cm = float(np.degrees(1.0 / (shin_cm * np.cos(np.radians(best.shin_angle_deg)))))
-    return PeakResult.from_rep(best, uncertainty_cm, shin_cm, degrees_per_cm, wall)
-
-
-def centimetre_warnings(peak: PeakResult, toe: ToeTip) -> list[str]:
-    """Plain-words doubts about the centimetres: a toe tip that gives a foot of an impossible length, and any
-    distance known to worse than :data:`norms.ROUGH_CM`."""
-    warnings = []
-    if not toe.plausible:
-        low, high = TOE_MODEL.foot_shin_ratio_low, TOE_MODEL.foot_shin_ratio_high
-        warnings.append(
-            f"the toe tip could not be placed reliably (heel to toe reads {toe.foot_shin_ratio:.2f} of the "
-            f"knee-ankle length, where {low:.2f}-{high:.2f} is usual): the centimetres are rough; film the "
-            "whole foot, on a floor of another colour than the foot or shoe"
-        )
-    figures = [("knee over toe", peak.knee_over_toe_cm, peak.knee_over_toe_uncertainty_cm)]
-    if peak.wall is not None:
-        figures.append(("toe to wall", peak.wall.toe_to_wall_cm, peak.wall.toe_to_wall_uncertainty_cm))
-    for name, value, sigma in figures:
-        if value is not None and norms.rough_cm(sigma):
-            warnings.append(
-                f"{name} is known only to +-{sigma:.1f} cm (more than {norms.ROUGH_CM:g} cm of doubt): read "
-                f"{value:.1f} cm as a rough figure"
-            )
-    return warnings
-
-
-def _points_sigma_cm(toe: ToeTip, foot_cm: float, value_cm: float, scale: FloorScale, knee: bool) -> float:
-    """1-sigma error of a distance from the toe tip (and the front of the knee when ``knee``) from where
-    those points were placed. With the foot's own length as the scale, a misplaced toe also changes the
-    scale: a toe placed d too far forward shortens the distance by d and stretches the foot by d."""
-    toe_cm = toe.sigma_foot * foot_cm
-    if scale.source == "foot":
-        toe_cm *= 1.0 + abs(value_cm) / foot_cm
-    knee_cm = TOE_MODEL.knee_sigma_foot * foot_cm if knee else 0.0
-    return float(np.hypot(toe_cm, knee_cm))
-
-
-def combined_uncertainty_cm(
-    value_cm: float,
-    relative_scale_sigma: float,
-    points_cm: float,
-    valid_reps_cm: list[float],
-    camera_doubt_cm: float = 0.0,
-) -> float:
-    """1-sigma uncertainty of a distance: scale error, the points it runs between (``points_cm``, see
-    :func:`_points_sigma_cm`), the spread over valid reps and the camera's unmeasured orientation
-    (:func:`_camera_doubt_cm`).
-
-    The spread is the standard deviation of the valid reps' values (0 with fewer than two): the rep-to-rep
-    scatter of one person's repeated rocks, which the clinic's test-retest figures also include.
-    """
-    scale_cm = abs(value_cm) * relative_scale_sigma
-    spread_cm = float(np.std(valid_reps_cm, ddof=1)) if len(valid_reps_cm) > 1 else 0.0
-    return float(np.sqrt(scale_cm**2 + points_cm**2 + spread_cm**2 + camera_doubt_cm**2))
-
-
-def _median(values: FloatArray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(np.median(finite)) if len(finite) else float("nan")
 
 
 def _length(px: float, foot_px: float, px_per_cm: float | None) -> str:

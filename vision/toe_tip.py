@@ -75,9 +75,10 @@ class ToeTip:
 
     ``from_foot_px`` (2,): the toe tip's place from the midpoint of the foot's heel and foot-index landmarks
     when it comes from the image's colours: a planted foot is rigid, and its landmarks follow a hand-held
-    camera without the flicker of the mask's toes (the ankle's is left out: it moves with the shin); None when the mask's own toe-tip track stands; ``source`` names the reading used; ``sigma_foot`` is the toe tip's 1-sigma error in foot lengths;
-    ``plausible`` is False when no reading gave a foot of a possible length; ``foot_shin_ratio`` is the
-    ratio the used reading gives (NaN when unknown).
+    camera without the flicker of the mask's toes (the ankle's is left out: it moves with the shin); None
+    when the mask's own toe-tip track stands. ``source`` names the reading used; ``sigma_foot`` is the toe
+    tip's 1-sigma error in foot lengths; ``plausible`` is False when no reading gave a foot of a possible
+    length; ``foot_shin_ratio`` is the ratio the used reading gives (NaN when unknown).
     """
 
     from_foot_px: FloatArray | None
