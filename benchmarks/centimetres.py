@@ -88,7 +88,7 @@ def evaluate(clip: Path, split: str, m: Measurement) -> dict[str, Any]:
             "wall_u_cm": wall.toe_to_wall_uncertainty_cm if wall else None,
             "wall_truth_cm": gt.get("toe_to_wall_cm"),
             "wall_err_cm": _error(wall_cm, gt.get("toe_to_wall_cm")),
-            "doubt_warned": any("cm" in w and "doubt" in w for w in m.warnings),
+            "doubt_warned": any("rough" in w for w in m.warnings),
         }
     )
     return row

@@ -1,11 +1,13 @@
-"""Issue 3's centimetre targets, through ``vision.measure`` with real MediaPipe on ../shared/data/synthetic.
+"""Issue 10's centimetre targets, through ``vision.measure`` with real MediaPipe on ../shared/data/synthetic.
 
 Each clip is measured once with the foot length the truth gives (heel to toe tip along the walking axis, as a
-user would measure it): clips with a marker or sheet use it, the others fall back to the foot. Targets:
-knee over toe (front of the knee past the toe tip) within 0.5 cm in the median ArUco clip and 1.0 cm in every
-ArUco clip, 1.0 cm with an A4 sheet, 1.5 cm with the foot length only; toe to wall within 1.0 cm; and every
-reported uncertainty honest: the error within twice the 1-sigma figure. A miss is a strict xfail quoting the
-measured number (see the note on issue 3).
+user would measure it): clips with a marker or sheet use it, the others fall back to the foot. Targets per
+clip: the marker or sheet is the scale where one lies on the floor; knee over toe (front of the knee past the
+toe tip) within 1.0 cm with an ArUco marker (0.5 cm in the median marker clip), 1.5 cm with a sheet, 2.5 cm
+with the foot length only; toe to wall within 1.0 cm; every error within twice its reported 1-sigma (90% of
+the ``check`` clips must be); and no figure more than 3 cm off that is not called rough. A miss is a strict
+xfail quoting the measured number (``benchmarks/centimetres.py`` prints the same figures). Clips without a
+result are the angle tests' business (test_pipeline_synthetic).
 """
 
 from __future__ import annotations
@@ -14,101 +16,78 @@ import statistics
 
 import pytest
 from clips import SYNTHETIC, missing_reason
-from synthetic import CLIP_NAMES, clip_params, measured, truth
+from synthetic import CLIP_NAMES, clip_params, measured, names_in, truth
 
 pytestmark = pytest.mark.slow
 
-TARGET_CM = {"aruco": 1.0, "a4": 1.0, "letter": 1.0, "foot": 1.5}
+TARGET_CM = {"aruco": 1.0, "a4": 1.5, "letter": 1.5, "foot": 2.5}
 ARUCO_MEDIAN_TARGET_CM = 0.5
 WALL_TARGET_CM = 1.0
 COVERAGE_SIGMAS = 2.0
+COVERAGE_SHARE = 0.9
+CONFIDENT_WRONG_CM = 3.0
 
 #: Misses of the engine on the 48 clips (default options, 2 CPUs), by test: see issue 10.
 KNOWN_MISSES: dict[str, dict[str, str]] = {
     "coverage": {
-        "dev2_02": "measured: error -3.13 cm, reported +-1.31",
-        "dev2_03": "measured: error -1.70 cm, reported +-0.62",
-        "dev2_10": "measured: error +2.13 cm, reported +-1.03",
-        "dev2_13": "measured: error -7.06 cm, reported +-0.95",
-        "dev2_14": "measured: error -7.89 cm, reported +-1.05",
-        "dev2_18": "measured: error +31.51 cm, reported +-3.79",
-        "dev2_19": "measured: error -10.67 cm, reported +-3.00",
-        "dev2_24": "measured: error +7.46 cm, reported +-1.07",
-        "dev2_26": "measured: error -1.83 cm, reported +-0.85",
-        "dev2_27": "measured: error -13.13 cm, reported +-1.64",
-        "dev2_31": "measured: assert None is not None",
-        "dev2_32": "measured: error -0.43 cm, reported +-0.21",
-        "dev2_33": "measured: error -16.18 cm, reported +-1.28",
-        "dev2_34": "measured: assert None is not None",
-        "dev2_37": "measured: error +2.80 cm, reported +-1.37",
+        "dev2_33": "measured: error -15.79 cm, reported +-7.76",
     },
     "knee_over_toe": {
-        "dev05": "measured: foot: error -1.80 cm",
-        "dev2_02": "measured: foot: error -3.13 cm",
+        "dev2_02": "measured: foot: error -3.57 cm",
         "dev2_03": "measured: aruco: error -1.70 cm",
-        "dev2_05": "measured: foot: error +1.58 cm",
-        "dev2_07": "measured: foot: error -1.66 cm",
+        "dev2_07": "measured: foot: error -3.01 cm",
         "dev2_08": "measured: foot: error +4.34 cm",
-        "dev2_10": "measured: foot: error +2.13 cm",
-        "dev2_11": "measured: foot: error +2.28 cm",
-        "dev2_13": "measured: a4: error -7.06 cm",
-        "dev2_14": "measured: foot: error -7.89 cm",
+        "dev2_12": "measured: aruco: error -1.70 cm",
+        "dev2_14": "measured: foot: error -4.19 cm",
         "dev2_18": "measured: foot: error +31.51 cm",
         "dev2_19": "measured: foot: error -10.67 cm",
-        "dev2_21": "measured: aruco: error +1.01 cm",
-        "dev2_23": "measured: foot: error -2.13 cm",
-        "dev2_24": "measured: a4: error +7.46 cm",
-        "dev2_26": "measured: foot: error -1.83 cm",
-        "dev2_27": "measured: foot: error -13.13 cm",
-        "dev2_30": "measured: foot: error +3.78 cm",
-        "dev2_31": "measured: assert None is not None",
-        "dev2_33": "measured: foot: error -16.18 cm",
-        "dev2_34": "measured: assert None is not None",
-        "dev2_35": "measured: foot: error -1.81 cm",
-        "dev2_37": "measured: foot: error +2.80 cm",
-        "dev2_39": "measured: aruco: error +1.40 cm",
+        "dev2_24": "measured: a4: error -5.99 cm",
+        "dev2_27": "measured: foot: error -12.87 cm",
+        "dev2_30": "measured: foot: error +6.03 cm",
+        "dev2_33": "measured: foot: error -15.79 cm",
+        "dev2_37": "measured: foot: error +3.03 cm",
+        "dev2_39": "measured: aruco: error +1.55 cm",
     },
     "scale_source": {
-        "dev2_04": "measured: assert 'foot' == 'a4'",
-        "dev2_05": "measured: assert 'foot' == 'a4'",
-        "dev2_06": "measured: assert 'foot' == 'a4'",
-        "dev2_07": "measured: assert 'foot' == 'a4'",
-        "dev2_10": "measured: assert 'foot' == 'aruco'",
-        "dev2_16": "measured: assert 'foot' == 'aruco'",
-        "dev2_19": "measured: assert 'foot' == 'a4'",
-        "dev2_25": "measured: assert 'foot' == 'aruco'",
-        "dev2_26": "measured: assert 'foot' == 'a4'",
-        "dev2_36": "measured: assert 'foot' == 'a4'",
+        "dev2_04": "measured: scale from the foot, not the a4",
+        "dev2_05": "measured: scale from the foot, not the a4",
+        "dev2_06": "measured: scale from the foot, not the a4",
+        "dev2_07": "measured: scale from the foot, not the a4",
+        "dev2_10": "measured: scale from the foot, not the aruco",
+        "dev2_16": "measured: scale from the foot, not the aruco",
+        "dev2_19": "measured: scale from the foot, not the a4",
+        "dev2_25": "measured: scale from the foot, not the aruco",
+        "dev2_26": "measured: scale from the foot, not the a4",
+        "dev2_36": "measured: scale from the foot, not the a4",
     },
     "toe_to_wall": {
-        "dev2_05": "measured: a wall stands in front of the foot in every clip",
-        "dev2_06": "measured: a wall stands in front of the foot in every clip",
-        "dev2_07": "measured: assert 6.620340425375979 == 4.8249 ± 1",
-        "dev2_08": "measured: assert 20.18811342116337 == 14.0962 ± 1",
-        "dev2_10": "measured: assert 12.912589375649764 == 10.6706 ± 1",
-        "dev2_11": "measured: a wall stands in front of the foot in every clip",
-        "dev2_12": "measured: assert 17.39285360229687 == 16.3038 ± 1",
-        "dev2_13": "measured: assert 1.8676147105487533 == 7.5498 ± 1",
-        "dev2_14": "measured: a wall stands in front of the foot in every clip",
-        "dev2_16": "measured: assert 11.198772141628412 == 9.9841 ± 1",
-        "dev2_17": "measured: a wall stands in front of the foot in every clip",
-        "dev2_18": "measured: assert 42.17628941337352 == 9.2288 ± 1",
-        "dev2_19": "measured: a wall stands in front of the foot in every clip",
-        "dev2_24": "measured: assert 14.243759942664074 == 6.0941 ± 1",
-        "dev2_25": "measured: assert 18.150071772499142 == 15.3423 ± 1",
-        "dev2_26": "measured: a wall stands in front of the foot in every clip",
-        "dev2_27": "measured: assert 8.43872329721695 == 5.4945 ± 1",
-        "dev2_28": "measured: a wall stands in front of the foot in every clip",
-        "dev2_30": "measured: a wall stands in front of the foot in every clip",
-        "dev2_31": "measured: assert None is not None",
-        "dev2_34": "measured: assert None is not None",
-        "dev2_38": "measured: a wall stands in front of the foot in every clip",
+        "dev2_05": "measured: no wall found (a wall stands in front of the foot)",
+        "dev2_06": "measured: no wall found (a wall stands in front of the foot)",
+        "dev2_08": "measured: error +6.09 cm",
+        "dev2_11": "measured: no wall found (a wall stands in front of the foot)",
+        "dev2_14": "measured: no wall found (a wall stands in front of the foot)",
+        "dev2_16": "measured: error +1.21 cm",
+        "dev2_17": "measured: no wall found (a wall stands in front of the foot)",
+        "dev2_18": "measured: error +32.95 cm",
+        "dev2_19": "measured: no wall found (a wall stands in front of the foot)",
+        "dev2_24": "measured: error -3.82 cm",
+        "dev2_26": "measured: no wall found (a wall stands in front of the foot)",
+        "dev2_27": "measured: error +2.05 cm",
+        "dev2_28": "measured: no wall found (a wall stands in front of the foot)",
+        "dev2_30": "measured: no wall found (a wall stands in front of the foot)",
+        "dev2_33": "measured: error +1.45 cm",
     },
 }
 
 
+def with_result(name: str) -> None:
+    if measured(name).peak is None:
+        pytest.skip(f"{name} has no result ({measured(name).status}): counted by test_pipeline_synthetic")
+
+
 def knee_error_cm(name: str) -> tuple[str, float, float]:
     """(scale source, error, reported 1-sigma) of knee over toe at the reported peak."""
+    with_result(name)
     m = measured(name)
     assert m.peak is not None
     assert m.peak.knee_over_toe_cm is not None
@@ -117,11 +96,23 @@ def knee_error_cm(name: str) -> tuple[str, float, float]:
     return m.scale.source, error, m.peak.knee_over_toe_uncertainty_cm
 
 
+def wall_error_cm(name: str) -> tuple[float, float] | None:
+    """(error, reported 1-sigma) of toe to wall, None when no wall with a distance in cm was reported."""
+    with_result(name)
+    peak = measured(name).peak
+    assert peak is not None
+    wall = peak.wall
+    if wall is None or wall.toe_to_wall_cm is None or wall.toe_to_wall_uncertainty_cm is None:
+        return None
+    return wall.toe_to_wall_cm - truth(name)["toe_to_wall_cm"], wall.toe_to_wall_uncertainty_cm
+
+
 @pytest.mark.parametrize("name", clip_params(KNOWN_MISSES.get("scale_source")))
 def test_scale_source_is_the_reference_on_the_floor(name: str) -> None:
     marker = truth(name)["marker"]
     expected = "foot" if marker is None else marker["type"]
-    assert measured(name).scale.source == expected
+    source = measured(name).scale.source
+    assert source == expected, f"scale from the {source}, not the {expected}"
 
 
 @pytest.mark.parametrize("name", clip_params(KNOWN_MISSES.get("knee_over_toe")))
@@ -131,13 +122,14 @@ def test_knee_over_toe_within_the_target_of_its_scale_source(name: str) -> None:
 
 
 @pytest.mark.skipif(not CLIP_NAMES, reason=missing_reason(SYNTHETIC))
-@pytest.mark.xfail(
-    strict=True, reason="a marker clip has no result (every rep read as a heel lift): issue 10"
-)
+@pytest.mark.xfail(strict=True, reason="measured: median 0.54 cm over the 11 marker clips (issue 10)")
 def test_knee_over_toe_median_with_the_aruco_marker() -> None:
-    aruco = [abs(knee_error_cm(name)[1]) for name in CLIP_NAMES if measured(name).scale.source == "aruco"]
-    assert aruco
-    assert statistics.median(aruco) <= ARUCO_MEDIAN_TARGET_CM
+    with_marker = [
+        n for n in CLIP_NAMES if measured(n).peak is not None and measured(n).scale.source == "aruco"
+    ]
+    errors = [abs(knee_error_cm(name)[1]) for name in with_marker]
+    assert errors
+    assert statistics.median(errors) <= ARUCO_MEDIAN_TARGET_CM
 
 
 @pytest.mark.parametrize("name", clip_params(KNOWN_MISSES.get("coverage")))
@@ -148,9 +140,43 @@ def test_knee_over_toe_error_within_twice_its_uncertainty(name: str) -> None:
 
 @pytest.mark.parametrize("name", clip_params(KNOWN_MISSES.get("toe_to_wall")))
 def test_toe_to_wall(name: str) -> None:
-    m = measured(name)
-    assert m.peak is not None
-    wall = m.peak.wall
-    assert wall is not None, "a wall stands in front of the foot in every clip"
-    assert wall.toe_to_wall_cm is not None
-    assert wall.toe_to_wall_cm == pytest.approx(truth(name)["toe_to_wall_cm"], abs=WALL_TARGET_CM)
+    with_result(name)
+    found = wall_error_cm(name)
+    assert found is not None, "no wall found (a wall stands in front of the foot)"
+    error, _ = found
+    assert abs(error) <= WALL_TARGET_CM, f"error {error:+.2f} cm"
+
+
+@pytest.mark.parametrize("name", clip_params(KNOWN_MISSES.get("wall_coverage")))
+def test_toe_to_wall_error_within_twice_its_uncertainty(name: str) -> None:
+    found = wall_error_cm(name)
+    if found is None:
+        pytest.skip("no wall reported: test_toe_to_wall counts it")
+    error, sigma = found
+    assert abs(error) <= COVERAGE_SIGMAS * sigma, f"error {error:+.2f} cm, reported +-{sigma:.2f}"
+
+
+@pytest.mark.parametrize("name", clip_params(KNOWN_MISSES.get("no_confident_wrong")))
+def test_no_figure_far_off_without_being_called_rough(name: str) -> None:
+    """A distance more than 3 cm off must carry a warning calling it rough (its doubt, or the toe tip's)."""
+    _, knee_error, _ = knee_error_cm(name)
+    wall = wall_error_cm(name)
+    far_off = abs(knee_error) > CONFIDENT_WRONG_CM or (wall is not None and abs(wall[0]) > CONFIDENT_WRONG_CM)
+    if far_off:
+        assert any("rough" in w for w in measured(name).warnings), "more than 3 cm off, not called rough"
+
+
+@pytest.mark.skipif(not CLIP_NAMES, reason=missing_reason(SYNTHETIC))
+@pytest.mark.parametrize("which", ["knee over toe", "toe to wall"])
+def test_uncertainty_covers_the_error_on_nine_in_ten_check_clips(which: str) -> None:
+    pairs = []
+    for name in names_in("check"):
+        if measured(name).peak is None:
+            continue
+        if which == "knee over toe":
+            pairs.append(knee_error_cm(name)[1:])
+        elif (found := wall_error_cm(name)) is not None:
+            pairs.append(found)
+    within = sum(abs(error) <= COVERAGE_SIGMAS * sigma for error, sigma in pairs)
+    assert pairs
+    assert within >= COVERAGE_SHARE * len(pairs), f"{within} of {len(pairs)} within 2 sigma"

@@ -133,6 +133,7 @@ def grabcut_toe_px(sample: SampledFrame, side: Side, facing: int) -> FloatArray:
     labels[person] = cv2.GC_PR_FGD
     labels[sure] = cv2.GC_FGD
     background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.setRNGSeed(0)  # GrabCut seeds its colour models by k-means: the same frame, the same toe
     cv2.grabCut(roi, labels, (0, 0, 0, 0), background, foreground, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
     drawn = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
     _, parts = cv2.connectedComponents(drawn.astype(np.uint8))
