@@ -9,6 +9,7 @@ the Vega library bundled with Streamlit, and usage statistics are off (``.stream
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import queue
 import threading
@@ -28,6 +29,7 @@ from vision.calibration import Paper
 from vision.drills import CATEGORY_ORDER, DISCLAIMER, DrillPlan, LimitFeel, plan
 from vision.errors import InputError
 from vision.landmarks import Side
+from vision.marker import marker_pdf, max_size_cm
 from vision.norms import ASYMMETRY_CM, ASYMMETRY_DEG, MDC_CM, MDC_DEG, REFERENCES
 from vision.report import ReportInput, build_report
 from vision.storage import ANGLE_KIND_WORDS, HistoryStore, MeasurementRecord, default_db_path, trend
@@ -236,7 +238,22 @@ def sidebar() -> str:
                 value=10.0,
                 step=0.5,
                 key="marker_size_cm",
-                help="Side of the printed marker's black square (print one with `dorsiflex marker`).",
+                help="Side of the printed marker's black square.",
+            )
+            size_cm = float(st.session_state.get("marker_size_cm") or 10.0)
+            if size_cm > max_size_cm():
+                st.caption(
+                    f"A {size_cm:g} cm marker does not fit on A4: print one of {max_size_cm():.0f} cm or less"
+                )
+            st.download_button(
+                f"Printable marker ({size_cm:g} cm, A4 PDF)",
+                data=functools.partial(marker_pdf, size_cm),  # drawn only when clicked
+                file_name=f"dorsiflex-marker-{size_cm:g}cm.pdf",
+                mime="application/pdf",
+                on_click="ignore",
+                disabled=size_cm > max_size_cm(),
+                help="Print at 100 % (no 'fit to page'), check the black square with a ruler, and lay it "
+                "flat beside the front foot, its edges parallel to the foot.",
             )
             st.radio(
                 "Sheet of paper",
@@ -524,8 +541,8 @@ def page_measure() -> None:
     st.header("Measure")
     st.markdown(
         "Film the knee-to-wall lunge side-on and upload the clip: one clip per ankle, or one clip and say "
-        "which ankle it is. **On a phone: tap *Browse files* → *Take video*** to film straight from the "
-        "browser."
+        "which ankle it is. **On a phone: tap *Upload*, then the camera (*Take video* or *Camcorder*)** to "
+        "film straight from the browser."
     )
     with st.expander("How to film (read this first)", expanded=not ss.sources):
         st.markdown(FILMING_GUIDE)

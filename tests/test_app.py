@@ -157,7 +157,7 @@ def no_temp_leftovers() -> Iterator[None]:
 def test_app_opens_with_the_filming_guide_and_the_sample_button(app: AppTest) -> None:
     page = texts(app)
     assert "Camera at shin height" in page
-    assert "On a phone: tap *Browse files* → *Take video*" in page
+    assert "On a phone: tap *Upload*, then the camera" in page  # the button's own word
     assert "marker or an A4 sheet on the floor beside the foot" in page
     assert "No result yet" in page
     assert button(app, "Try the sample clips").label
@@ -202,7 +202,9 @@ def test_foot_length_gives_centimetres(sampled: AppTest) -> None:
     assert not sampled.exception
     knee = metrics(sampled, "Knee over toe")
     assert len(knee) == 2
-    assert all(value.endswith(" cm") or " cm ± " in value for value in knee), knee
+    assert all(value.endswith(" cm") or " cm ± " in value or " cm (rough: ± " in value for value in knee), (
+        knee
+    )
     assert "foot length 26 cm (entered)" in texts(sampled)  # the right clip has no marker
 
 

@@ -83,6 +83,7 @@ def test_headline_with_foot_length_scale() -> None:
     assert al.format_cm(-2.04, 0.5) == "-2.0 cm ± 0.5"
     assert al.format_cm(-2.04, 1.5) == "-2.0 cm ± 1.5"
     assert al.format_cm(6.6, 2.4) == "about +7 cm (rough: ± 2.4)"  # doubt over 1.5 cm: not a crisp figure
+    assert al.format_cm(-0.4, 1.7) == "about 0 cm (rough: ± 1.7)"
     assert al.knee_position_words(-2.0, None) == "knee 2.0 cm behind the toes"
     assert al.knee_position_words(None, 0.12) == "knee 12% of a foot length past the toes (no scale)"
 

@@ -360,3 +360,25 @@ def test_a_walk_gets_no_figure_no_verdict_and_no_save(
         assert page.get_by_text("healthy range").count() == 0
     finally:
         browser.close()  # type: ignore[attr-defined]
+
+
+def test_the_printable_marker_downloads_from_the_sidebar(app_url: str, playwright: object) -> None:
+    """The marker is not a CLI-only dead end (issue 11): the sidebar downloads the A4 PDF at the size set."""
+    browser = launch(playwright)
+    try:
+        page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)  # type: ignore[attr-defined]
+        page.goto(app_url)
+        page.get_by_role("button", name="Try the sample clips").wait_for(timeout=60_000)
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("Marker or sheet on the floor").click()
+        button = sidebar.get_by_role("button", name="Printable marker (10 cm, A4 PDF)")
+        button.wait_for(timeout=10_000)
+        shot(page, "07_marker_download")
+        with page.expect_download(timeout=60_000) as download:
+            button.click()
+        data = Path(download.value.path()).read_bytes()
+        assert download.value.suggested_filename == "dorsiflex-marker-10cm.pdf"
+        assert data.startswith(b"%PDF")
+        assert b"/MediaBox [ 0 0 595" in data  # A4: 595 x 842 pt
+    finally:
+        browser.close()  # type: ignore[attr-defined]

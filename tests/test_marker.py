@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pytest
 
 from vision.errors import InputError
-from vision.marker import max_size_cm, write_marker
+from vision.marker import marker_pdf, max_size_cm, write_marker
 
 A4_PT = (21.0 / 2.54 * 72, 29.7 / 2.54 * 72)
 
@@ -83,12 +83,17 @@ def _png_from_pdf_image(header: bytes, rows: bytes) -> bytes:
     )
 
 
-def test_pdf_is_a4_with_the_marker_at_the_physical_size(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size_cm", [10.0, 7.5])
+@pytest.mark.parametrize("how", ["file", "download"])
+def test_pdf_is_a4_with_the_marker_at_the_physical_size(tmp_path: Path, how: str, size_cm: float) -> None:
     """No PDF rasteriser is installed (pdftoppm, ghostscript, PyMuPDF): the page size, the embedded marker
-    image and its placement on the page are read from the file itself."""
+    image and its placement on the page are read from the file itself. ``download``: the app's bytes."""
     path = tmp_path / "marker.pdf"
-    write_marker(path, size_cm=10.0)
-    data = path.read_bytes()
+    if how == "file":
+        write_marker(path, size_cm=size_cm)
+        data = path.read_bytes()
+    else:
+        data = marker_pdf(size_cm)
     assert data.startswith(b"%PDF")
     media_box = re.search(rb"/MediaBox \[ 0 0 ([\d.]+) ([\d.]+) \]", data)
     assert media_box is not None
@@ -108,7 +113,7 @@ def test_pdf_is_a4_with_the_marker_at_the_physical_size(tmp_path: Path) -> None:
     assert placement is not None
     width_pt = float(placement.group(1))
     side_cm = side_img_px * width_pt / gray.shape[1] / 72 * 2.54
-    assert side_cm == pytest.approx(10.0, rel=0.01)
+    assert side_cm == pytest.approx(size_cm, rel=0.01)
     text = data.decode("latin-1")
     assert "DejaVuSans" in text  # the instructions are real text
 

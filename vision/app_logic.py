@@ -400,7 +400,12 @@ def format_cm(value: float | None, uncertainty: float | None = None) -> str:
     if value is None:
         return "n/a"
     if norms.rough_cm(uncertainty):
-        return f"about {value:+.0f} cm (rough: ± {uncertainty:.1f})"
+        whole = round(value)
+        return (
+            f"about {whole:+d} cm (rough: ± {uncertainty:.1f})"
+            if whole
+            else f"about 0 cm (rough: ± {uncertainty:.1f})"
+        )
     text = f"{value:+.1f} cm"
     return f"{text} ± {uncertainty:.1f}" if uncertainty is not None else text
 

@@ -7,6 +7,7 @@ the physical size whatever the printer's resolution; PNG stores its DPI so "actu
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -127,9 +128,21 @@ def write_marker(path: Path, size_cm: float = 10.0, marker_id: int = 0, dpi: int
     """
     path = Path(path)
     file_format = _check_arguments(path, size_cm, marker_id, dpi)
-    figure = _page(size_cm, marker_id)
-    metadata = {"Title": f"ArUco DICT_4X4_50 id {marker_id}, {size_cm:.1f} cm"}
+    data = _render(size_cm, marker_id, file_format, dpi)
     try:
-        figure.savefig(path, format=file_format, dpi=dpi, metadata=metadata)
+        path.write_bytes(data)
     except OSError as err:
         raise InputError(f"cannot write the marker to {path}: {err.strerror or err}") from err
+
+
+def marker_pdf(size_cm: float = 10.0, marker_id: int = 0) -> bytes:
+    """The A4 page of :func:`write_marker` as PDF bytes (for a download button)."""
+    _check_arguments(Path("marker.pdf"), size_cm, marker_id, 300)
+    return _render(size_cm, marker_id, "pdf", 300)
+
+
+def _render(size_cm: float, marker_id: int, file_format: str, dpi: int) -> bytes:
+    metadata = {"Title": f"ArUco DICT_4X4_50 id {marker_id}, {size_cm:.1f} cm"}
+    buffer = io.BytesIO()
+    _page(size_cm, marker_id).savefig(buffer, format=file_format, dpi=dpi, metadata=metadata)
+    return buffer.getvalue()
