@@ -239,8 +239,9 @@ def roll_doubt_deg(
     A marker or sheet on the floor gives the roll outright, and so do the scene's vertical lines (0). Level
     lines alone mix the camera's turn from side-on into it (:data:`HORIZONTAL_ROLL_SIGMA_DEG`). A roll over
     :data:`PLAUSIBLE_ROLL_DEG` read off the scene's lines (a single slanted edge, a leaning backdrop) is more
-    often a wrong line than a phone held that crooked, so half of it is taken as its doubt. With no level
-    found at all, the phone is taken as upright to within :data:`ASSUMED_ROLL_SIGMA_DEG`.
+    often a wrong line than a phone held that crooked: the phone is taken as upright
+    (:func:`implausible_roll`) and half the claimed roll as the doubt. With no level found at all, the phone
+    is taken as upright to within :data:`ASSUMED_ROLL_SIGMA_DEG`.
     """
     if not level_known:
         return ASSUMED_ROLL_SIGMA_DEG, []
@@ -249,11 +250,19 @@ def roll_doubt_deg(
         return 0.0, []
     if roll > PLAUSIBLE_ROLL_DEG:
         return roll / 2, [
-            f"the lines of the room say the camera was held {roll:.0f} deg off upright, more than usual: "
-            "if the phone was upright, the angles are off by about that much; hold it upright or lay the "
-            "marker down"
+            f"the lines of the room say the camera was held {roll:.0f} deg off upright, more than a phone "
+            "usually is: it was taken as upright; if it really was that crooked, the angles are off by about "
+            "that much; hold the phone upright or lay the marker down"
         ]
     return (HORIZONTAL_ROLL_SIGMA_DEG if camera.source == "horizontal edges" else 0.0), []
+
+
+def implausible_roll(camera: CameraPose, level_known: bool, from_floor_reference: bool) -> bool:
+    """True when the scene's lines claim a roll over :data:`PLAUSIBLE_ROLL_DEG` and no marker or sheet
+    confirms it: more often a wrong line (a slanted edge, a leaning backdrop) than a phone held that crooked,
+    so the camera is then taken as upright, with half the claimed roll as its doubt (see
+    :func:`roll_doubt_deg`)."""
+    return level_known and not from_floor_reference and abs(camera.roll_deg) > PLAUSIBLE_ROLL_DEG
 
 
 def _rotated(points_px: FloatArray, angle_deg: float, centre_px: FloatArray) -> FloatArray:

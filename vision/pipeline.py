@@ -16,6 +16,7 @@ from vision import geometry, quality
 from vision.angles import (
     CameraDoubt,
     angle_warnings,
+    implausible_roll,
     rep_angles,
     roll_doubt_deg,
 )
@@ -306,13 +307,20 @@ def analyse(
         camera = camera_from_projection(scale.projection_cm_to_px, image_size, reference)
         up = camera.up_at(ankle_px)
         series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
-    warnings += quality.camera_warnings(camera.yaw_deg(choice.facing) if camera.yaw_known else None)
+    from_floor = scale.projection_cm_to_px is not None
     level_known = roll.reliable or camera.tilt_known
-    if not level_known:
+    roll_sigma_deg, roll_warnings = roll_doubt_deg(camera, level_known, from_floor)
+    warnings += roll_warnings
+    if implausible_roll(camera, level_known, from_floor):
+        camera, level_known = CameraPose.level(image_size), False
+        up = camera.up_at(ankle_px)
+        series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
+    elif not level_known:
         warnings.append(
             "could not find straight vertical or horizontal edges to check the camera is level: angles are "
             "measured against the image vertical, so hold the phone upright"
         )
+    warnings += quality.camera_warnings(camera.yaw_deg(choice.facing) if camera.yaw_known else None)
     knee_name, toe_name, heel_name = SILHOUETTE_POINTS if silhouette else LANDMARK_POINTS
     toe_tip_px = np.nanmedian(series.leg_px[toe_name], axis=0)
     px_per_cm = px_per_cm_at_toe(scale, camera, toe_tip_px)
@@ -327,8 +335,6 @@ def analyse(
             f"the foot is too small in the picture ({foot_px:.0f} px) to tell whether the heel lifted: watch "
             "the heel yourself, or film closer"
         )
-    roll_sigma_deg, roll_warnings = roll_doubt_deg(camera, level_known, scale.projection_cm_to_px is not None)
-    warnings += roll_warnings
     doubt = CameraDoubt(camera, choice.facing, roll_sigma_deg)
     rep_results = tuple(
         _rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, brightness, options)
