@@ -29,9 +29,7 @@ CONFIDENT_WRONG_CM = 3.0
 
 #: Misses of the engine on the 48 clips (default options, 2 CPUs), by test: see issue 10.
 KNOWN_MISSES: dict[str, dict[str, str]] = {
-    "coverage": {
-        "dev2_33": "measured: error -15.79 cm, reported +-7.76",
-    },
+    "coverage": {},
     "knee_over_toe": {
         "dev2_02": "measured: foot: error -3.57 cm",
         "dev2_03": "measured: aruco: error -1.70 cm",
@@ -42,9 +40,7 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
         "dev2_18": "measured: foot: error +31.51 cm",
         "dev2_19": "measured: foot: error -10.67 cm",
         "dev2_24": "measured: a4: error -5.99 cm",
-        "dev2_27": "measured: foot: error -12.87 cm",
         "dev2_30": "measured: foot: error +6.03 cm",
-        "dev2_33": "measured: foot: error -15.79 cm",
         "dev2_37": "measured: foot: error +3.03 cm",
         "dev2_39": "measured: aruco: error +1.55 cm",
     },
@@ -72,10 +68,8 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
         "dev2_19": "measured: no wall found (a wall stands in front of the foot)",
         "dev2_24": "measured: error -3.82 cm",
         "dev2_26": "measured: no wall found (a wall stands in front of the foot)",
-        "dev2_27": "measured: error +2.05 cm",
         "dev2_28": "measured: no wall found (a wall stands in front of the foot)",
         "dev2_30": "measured: no wall found (a wall stands in front of the foot)",
-        "dev2_33": "measured: error +1.45 cm",
     },
 }
 

@@ -47,9 +47,8 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
         "dev2_10": "measured: assert -13.750000000000002 == -9.29 ± 3",
         "dev2_12": "measured: assert 6.594945335131259 == 9.6 ± 3",
         "dev2_16": "measured: assert None is not None",
-        "dev2_27": "measured: assert -6.75 == 8.82 ± 3",
+        "dev2_19": "measured: assert None is not None",
         "dev2_32": "measured: assert -3.8940889353853825 == -0.84 ± 3",
-        "dev2_33": "measured: assert 17.749999999999996 == 1.0 ± 3",
     },
     "camera_yaw": {
         "dev2_04": "measured: assert None is not None",
@@ -59,7 +58,6 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
         "dev2_16": "measured: assert None is not None",
         "dev2_19": "measured: assert None is not None",
         "dev2_26": "measured: assert None is not None",
-        "dev2_33": "measured: assert 14.500000000000005 == -2.13 ± 2",
     },
     "every_rep_found": {
         "dev2_31": "measured: measured reps per truth rep: [2]",
@@ -69,7 +67,6 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
     "heel_down_accepted": {
         "dev2_23": "measured: heel-down rep 3 rejected: heel lifted by about 7.5 cm",
         "dev2_31": "measured: heel-down rep 1 rejected: heel lifted by about 2.6 cm",
-        "dev2_33": "measured: heel-down rep 1 rejected: the shin did not rock forward over",
         "dev2_34": "measured: heel-down rep 1 rejected: the front foot was not planted (it",
     },
     "heel_lift": {
@@ -78,6 +75,7 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
     },
     "knee_over_toe_sign": {
         "dev2_03": "measured: measured ratio +0.002, truth -4.0 cm",
+        "dev2_19": "measured: measured ratio +0.121, truth -6.6 cm",
         "dev2_31": "measured: assert None is not None",
         "dev2_34": "measured: assert None is not None",
         "dev2_40": "measured: measured ratio +0.051, truth -3.3 cm",
@@ -94,10 +92,10 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
     },
 }
 SUMMARY_MISSES: dict[str, str] = {
-    "axis_max": "measured on check: dev2_33: error -16.2 deg (issue 9)",
-    "axis_median": "measured on check: median |error| 1.97 deg over 18 clips (issue 9)",
-    "shin_max": "measured on check: dev2_27: error -18.8 deg (issue 9)",
-    "shin_median": "measured on check: median |error| 2.03 deg over 18 clips (issue 9)",
+    "axis_max": "measured on check: dev2_30: error +10.9 deg (issue 9)",
+    "axis_median": "measured on check: median |error| 2.15 deg over 18 clips (issue 9)",
+    "shin_max": "measured on check: dev2_30: error +10.1 deg (issue 9)",
+    "shin_median": "measured on check: median |error| 1.80 deg over 18 clips (issue 9)",
 }
 
 
@@ -297,9 +295,12 @@ def test_setup_check_names_a_camera_turned_from_side_on() -> None:
 @pytest.mark.parametrize("name", clip_params(misses("level_warning")))
 def test_level_warning_only_when_nothing_gave_the_level(name: str) -> None:
     """dev02 and dev03 show too few long verticals for the roll alone, but the room's lines give the whole
-    camera: no "hold the phone upright" warning then."""
+    camera: no "hold the phone upright" warning then. A roll the lines claim beyond belief is not applied,
+    and a warning says the phone was taken as upright."""
     m = measured(name)
-    warned = any("could not find straight" in warning for warning in m.warnings)
+    warned = any(
+        "could not find straight" in warning or "taken as upright" in warning for warning in m.warnings
+    )
     assert warned == (not m.camera_roll_applied)
     if name in ("dev02", "dev03"):
         assert m.camera_roll_applied
