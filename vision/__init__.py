@@ -10,11 +10,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from vision.batch import ClipResult, measure_many
     from vision.errors import InputError
     from vision.pipeline import MeasureOptions, measure
     from vision.results import FrameSeries, Measurement, PeakResult, RepResult, VideoMeta
 
 _HOMES = {
+    "ClipResult": "vision.batch",
+    "measure_many": "vision.batch",
     "InputError": "vision.errors",
     "MeasureOptions": "vision.pipeline",
     "measure": "vision.pipeline",
@@ -26,6 +29,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "ClipResult",
     "FrameSeries",
     "InputError",
     "MeasureOptions",
@@ -34,6 +38,7 @@ __all__ = [
     "RepResult",
     "VideoMeta",
     "measure",
+    "measure_many",
 ]
 
 

@@ -1,9 +1,10 @@
-"""The ``dorsiflex`` command: measure a lunge-test clip, or print a floor marker.
+"""The ``dorsiflex`` command: measure a lunge-test clip, many clips (``batch``, in :mod:`vision.cli_batch`),
+or print a floor marker.
 
-Only this module writes to stdout/stderr. Results go to stdout (a short summary, or one JSON object with
-``--json``); a clip measured without a result (no valid rep, not a lunge test) prints what was seen and why,
-and exits 3; errors are one ``error: ...`` line on stderr (exit 2); progress appears on stderr only when it
-is a terminal.
+Only this module and :mod:`vision.cli_batch` write to stdout/stderr. Results go to stdout (a short summary,
+or one JSON object with ``--json``); a clip measured without a result (no valid rep, not a lunge test) prints
+what was seen and why, and exits 3; errors are one ``error: ...`` line on stderr (exit 2); progress appears
+on stderr only when it is a terminal.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from vision import norms
+from vision import cli_batch, norms
 from vision.errors import InputError
 from vision.video import limit_heap_growth
 
@@ -54,6 +55,56 @@ def _positive_float(text: str) -> float:
     return value
 
 
+#: The options of ``measure`` that change a result, shared with ``batch`` (which measures clips the same way).
+MEASURE_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (
+        ("--side",),
+        {
+            "choices": ("left", "right"),
+            "help": "tested (front) leg; default: chosen automatically as the leg planted in front",
+        },
+    ),
+    (
+        ("--foot-length-cm",),
+        {
+            "type": _positive_float,
+            "metavar": "CM",
+            "help": "heel-to-toe length of the tested foot (or shoe) as filmed, in cm (5-40); gives "
+            "distances in cm when no printed marker or A4/Letter sheet lies on the floor (and checks it when "
+            "one does)",
+        },
+    ),
+    (
+        ("--marker-size-cm",),
+        {
+            "type": _positive_float,
+            "default": 10.0,
+            "metavar": "CM",
+            "help": "printed side of the ArUco marker's black square lying on the floor, in cm "
+            "(default: %(default)g; `dorsiflex marker` prints one)",
+        },
+    ),
+    (
+        ("--paper",),
+        {
+            "choices": ("a4", "letter"),
+            "help": "size of the white sheet lying on the floor as a scale (a side view cannot tell A4 from "
+            "US Letter; default: A4, with a warning)",
+        },
+    ),
+    (
+        ("--analysis-fps",),
+        {
+            "type": _positive_float,
+            "default": DEFAULT_ANALYSIS_FPS,
+            "metavar": "FPS",
+            "help": "run pose estimation on about this many frames per second of video, in fps "
+            "(default: %(default)g; every frame when the clip's rate is lower)",
+        },
+    ),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dorsiflex",
@@ -75,32 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_EPILOG,
     )
     m.add_argument("clip", metavar="CLIP", type=Path, help="side-on video of the lunge (.mp4, .mov, ...)")
-    m.add_argument(
-        "--side",
-        choices=("left", "right"),
-        help="tested (front) leg; default: chosen automatically as the leg planted in front",
-    )
-    m.add_argument(
-        "--foot-length-cm",
-        type=_positive_float,
-        metavar="CM",
-        help="heel-to-toe length of the tested foot (or shoe) as filmed, in cm (5-40); gives distances "
-        "in cm when no printed marker or A4/Letter sheet lies on the floor (and checks it when one does)",
-    )
-    m.add_argument(
-        "--marker-size-cm",
-        type=_positive_float,
-        default=10.0,
-        metavar="CM",
-        help="printed side of the ArUco marker's black square lying on the floor, in cm "
-        "(default: %(default)g; `dorsiflex marker` prints one)",
-    )
-    m.add_argument(
-        "--paper",
-        choices=("a4", "letter"),
-        help="size of the white sheet lying on the floor as a scale (a side view cannot tell A4 from "
-        "US Letter; default: A4, with a warning)",
-    )
+    for flags, kwargs in MEASURE_OPTIONS:
+        m.add_argument(*flags, **kwargs)
     m.add_argument(
         "--json", action="store_true", help="print one JSON object (the full result) instead of a summary"
     )
@@ -123,14 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE.png",
         help="write the frame of the result (deepest valid rep) as a PNG with the angle (deg) drawn on it",
-    )
-    m.add_argument(
-        "--analysis-fps",
-        type=_positive_float,
-        default=DEFAULT_ANALYSIS_FPS,
-        metavar="FPS",
-        help="run pose estimation on about this many frames per second of video, in fps "
-        "(default: %(default)g; every frame when the clip's rate is lower)",
     )
     m.set_defaults(handler=_measure_command)
 
@@ -155,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="file to write: PDF, or PNG by its suffix; an A4 page (default: %(default)s)",
     )
     k.set_defaults(handler=_marker_command)
+    cli_batch.add_parser(commands, MEASURE_OPTIONS)
     return parser
 
 
