@@ -376,7 +376,10 @@ def _record_fields(job: ClipJob, m: Measurement) -> dict[str, Any] | None:
         annotated_mp4=b"",
         frames_csv=b"",
     )
-    record = app_logic.record_from_analysis(analysis, "(batch)", datetime.now(UTC))
+    try:
+        record = app_logic.record_from_analysis(analysis, "(batch)", datetime.now(UTC))
+    except InputError:  # the app would offer no Save button either
+        return None
     fields = dataclasses.asdict(record)
     for name in _PERSON_FIELDS:
         fields.pop(name)
