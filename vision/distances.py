@@ -55,11 +55,8 @@ def camera_doubt_cm(
         along = geometry.median_finite(along_floor_px(c, turn(knee), turn(toe), doubt.facing))
         if foot_cm is None:
             return along / px_per_cm
-        return (
-            along
-            * foot_cm
-            / geometry.median_finite(np.abs(along_floor_px(c, turn(toe), turn(heel), doubt.facing)))
-        )
+        foot_px = geometry.median_finite(np.abs(along_floor_px(c, turn(toe), turn(heel), doubt.facing)))
+        return along * foot_cm / foot_px
 
     return doubt.swing(knee_over_toe_cm)
 
