@@ -22,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -261,15 +262,26 @@ def main(argv: list[str] | None = None) -> int:
     out()
     print_table(rows, failures)
     out()
+    report_splits(rows, failures, summary, args.json)
+    return 0
+
+
+def report_splits(
+    rows: list[dict[str, Any]],
+    failures: dict[str, str],
+    summarise: Callable[[list[dict[str, Any]], str], list[str]],
+    json_path: Path | None,
+) -> None:
+    """Print ``summarise``'s lines for each split (``tune`` first) and the clips that raised, and write the
+    rows and summary to ``json_path`` when given (shared with centimetres.py)."""
     lines = []
     for label in sorted({r["split"] for r in rows}, key=lambda s: (s != "tune", s)):
-        lines += summary([r for r in rows if r["split"] == label], label)
+        lines += summarise([r for r in rows if r["split"] == label], label)
     if failures:
         lines.append(f"clips that raised InputError: {len(failures)} ({', '.join(failures)})")
     out("\n".join(lines))
-    if args.json:
-        args.json.write_text(json.dumps({"rows": rows, "failures": failures, "summary": lines}, indent=1))
-    return 0
+    if json_path:
+        json_path.write_text(json.dumps({"rows": rows, "failures": failures, "summary": lines}, indent=1))
 
 
 if __name__ == "__main__":

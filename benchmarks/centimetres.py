@@ -25,7 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from accuracy import DEFAULT_DATA, splits
+from accuracy import DEFAULT_DATA, report_splits, splits
 from common import out
 
 import vision
@@ -195,14 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     out(f"vision.measure on {len(clips)} clips ({args.jobs} jobs, {time.perf_counter() - start:.0f} s)")
     print_rows(rows)
     out()
-    lines = []
-    for label in sorted({r["split"] for r in rows}, key=lambda s: (s != "tune", s)):
-        lines += summary([r for r in rows if r["split"] == label], label)
-    if failures:
-        lines.append(f"clips that raised InputError: {len(failures)} ({', '.join(failures)})")
-    out("\n".join(lines))
-    if args.json:
-        args.json.write_text(json.dumps({"rows": rows, "failures": failures, "summary": lines}, indent=1))
+    report_splits(rows, failures, summary, args.json)
     return 0
 
 

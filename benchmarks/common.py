@@ -44,14 +44,7 @@ def bench_clip(duration_s: float, cache: Path = DEFAULT_CACHE) -> Path:
         raise SystemExit(
             f"{WALK_SIDE} not found: the benchmarks need ../shared/data/real beside the repository"
         )
-    cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"walk_{SIZE[0]}x{SIZE[1]}p{FPS}_{duration_s:g}s.mp4"
-    if not path.is_file():
-        out(f"making {path} ({duration_s:g} s of 1080p30 H.264) ...")
-        partial = path.with_suffix(".part.mp4")
-        loop_to(WALK_SIDE, partial, duration_s, f"scale={SIZE[0]}:{SIZE[1]}:flags=bicubic,fps={FPS}")
-        partial.rename(path)
-    return path
+    return _looped_1080p(WALK_SIDE, "walk", duration_s, cache)
 
 
 SAMPLE_LUNGE = REPO / "sample_videos" / "lunge_left_aruco.mp4"
@@ -60,11 +53,15 @@ SAMPLE_LUNGE = REPO / "sample_videos" / "lunge_left_aruco.mp4"
 def lunge_clip(duration_s: float, cache: Path = DEFAULT_CACHE) -> Path:
     """The bundled lunge sample (3.5 s, two rocks, an ArUco marker) scaled to 1920x1080 at 30 fps and looped
     to ``duration_s``: a clip that measures successfully, so the whole analysis runs. H.264, cached."""
+    return _looped_1080p(SAMPLE_LUNGE, "lunge", duration_s, cache)
+
+
+def _looped_1080p(source: Path, name: str, duration_s: float, cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"lunge_{SIZE[0]}x{SIZE[1]}p{FPS}_{duration_s:g}s.mp4"
+    path = cache / f"{name}_{SIZE[0]}x{SIZE[1]}p{FPS}_{duration_s:g}s.mp4"
     if not path.is_file():
         out(f"making {path} ({duration_s:g} s of 1080p30 H.264) ...")
         partial = path.with_suffix(".part.mp4")
-        loop_to(SAMPLE_LUNGE, partial, duration_s, f"scale={SIZE[0]}:{SIZE[1]}:flags=bicubic,fps={FPS}")
+        loop_to(source, partial, duration_s, f"scale={SIZE[0]}:{SIZE[1]}:flags=bicubic,fps={FPS}")
         partial.rename(path)
     return path
