@@ -184,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _measure_command(args: argparse.Namespace) -> int:
     # Imported here so that `--help` and `marker` do not load OpenCV, SciPy and MediaPipe.
     from vision.export import shown_frame, write_annotated_video
-    from vision.pipeline import MeasureOptions, measure
+    from vision.pipeline import measure
     from vision.results import write_frames_csv
 
     clip: Path = args.clip
@@ -192,13 +192,7 @@ def _measure_command(args: argparse.Namespace) -> int:
     _check_outputs(clip, outputs)
     if args.annotate is not None and args.annotate.suffix.lower() != ".mp4":
         raise InputError(f"--annotate writes an MP4 video: name the file *.mp4, not {args.annotate.name}")
-    options = MeasureOptions(
-        side=args.side,
-        foot_length_cm=args.foot_length_cm,
-        marker_size_cm=args.marker_size_cm,
-        paper=args.paper,
-        analysis_fps=args.analysis_fps,
-    )
+    options = cli_batch.measure_options(args)
     with _Progress("measuring") as progress:
         measurement = measure(clip, options, progress=progress.update)
     if args.frames_csv is not None:

@@ -21,6 +21,7 @@ from vision.errors import InputError
 if TYPE_CHECKING:
     from vision.batch_output import BatchProgress, Summary
     from vision.batch_ray import RayPool
+    from vision.pipeline import MeasureOptions
 
 EXIT_OK = 0
 EXIT_NO_RESULT = 3  # vision.cli.EXIT_NO_RESULT: some clip has no result (or could not be measured)
@@ -92,21 +93,26 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def batch_command(args: argparse.Namespace) -> int:
-    from vision import batch, batch_output
+def measure_options(args: argparse.Namespace) -> MeasureOptions:
+    """The measuring options ``measure`` and ``batch`` share (cli.MEASURE_OPTIONS), from parsed arguments."""
     from vision.pipeline import MeasureOptions
 
-    outputs = _outputs(args)
-    if args.address and args.engine != "ray":
-        raise InputError("--address is for --engine ray")
-    options = MeasureOptions(
+    return MeasureOptions(
         side=args.side,
         foot_length_cm=args.foot_length_cm,
         marker_size_cm=args.marker_size_cm,
         paper=args.paper,
         analysis_fps=args.analysis_fps,
     )
-    jobs = batch.collect_jobs(args.inputs, options, person=args.person.strip())
+
+
+def batch_command(args: argparse.Namespace) -> int:
+    from vision import batch, batch_output
+
+    outputs = _outputs(args)
+    if args.address and args.engine != "ray":
+        raise InputError("--address is for --engine ray")
+    jobs = batch.collect_jobs(args.inputs, measure_options(args), person=args.person.strip())
     pool: RayPool | None = None
     if args.engine == "ray":
         from vision.batch_ray import RayPool, import_ray
