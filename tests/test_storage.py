@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 
 from vision import storage
@@ -409,6 +411,113 @@ def test_migration_marks_rows_saved_before_v3_as_axis_angles(db_path: Path) -> N
             raw.execute("UPDATE measurement SET angle_kind = 'knee' WHERE id = 10")
     raw.close()
     assert kinds == [(10, "tibia_axis"), (11, "tibia_axis"), (12, "tibia_axis"), (new_id, "front_of_shin")]
+
+
+# The v3 step as the release before the v4 columns left it (v2 plus this), frozen like V1_SCHEMA.
+V3_STEPS = (
+    "ALTER TABLE measurement ADD COLUMN angle_kind TEXT NOT NULL DEFAULT 'front_of_shin' "
+    "CHECK (angle_kind IN ('front_of_shin', 'tibia_axis'))",
+    "UPDATE measurement SET angle_kind = 'tibia_axis'",
+)
+# A small real JPEG: the store checks that the bytes start like a JPEG, the report decodes them.
+TINY_JPEG = cv2.imencode(".jpg", np.full((8, 8, 3), 128, np.uint8))[1].tobytes()
+
+
+def _make_v3_file(path: Path) -> None:
+    _make_v2_file(path)
+    with sqlite3.connect(path) as raw:
+        for statement in V3_STEPS:
+            raw.execute(statement)
+        raw.execute(
+            "INSERT INTO measurement (id, person_id, measured_at, side, shin_angle_deg, knee_over_toe_cm, "
+            "knee_over_toe_uncertainty_cm, toe_to_wall_cm, knee_reached_wall, knee_over_toe_foot_ratio, "
+            "scale_source, reps_valid, notes, clip_name, video_path, angle_kind) VALUES (13, 3, "
+            "'2024-03-05T10:00:00.000000+00:00', 'right', 36.5, 10.0, 0.7, 2.0, 0, 0.4, 'aruco', 3, "
+            "'v3 row', 'v3.mp4', NULL, 'front_of_shin')"
+        )
+        raw.execute("PRAGMA user_version = 3")
+    raw.close()
+
+
+def test_migration_from_a_v3_file_keeps_every_row_and_adds_empty_v4_fields(db_path: Path) -> None:
+    _make_v3_file(db_path)
+    with sqlite3.connect(db_path) as raw:
+        before = raw.execute("SELECT * FROM measurement ORDER BY id").fetchall()
+    raw.close()
+    with HistoryStore(db_path) as store:
+        old = store.list(with_crops=True)
+        new_id = store.add(
+            make_record(
+                "Ana", days=500, shin_angle_uncertainty_deg=2.5, tibia_axis_deg=33.0, peak_crop_jpeg=TINY_JPEG
+            )
+        )
+        new = store.get(new_id)
+    assert [r.id for r in old] == [10, 11, 12, 13]
+    assert [(r.shin_angle_deg, r.notes, r.angle_kind) for r in old] == [
+        (31.0, "first", "tibia_axis"),
+        (33.0, "", "tibia_axis"),
+        (40.25, "Ben's", "tibia_axis"),
+        (36.5, "v3 row", "front_of_shin"),
+    ]
+    for record in old:
+        assert (record.shin_angle_uncertainty_deg, record.tibia_axis_deg) == (None, None)
+        assert (record.tibia_axis_uncertainty_deg, record.peak_crop_jpeg) == (None, None)
+    assert (new.shin_angle_uncertainty_deg, new.tibia_axis_deg, new.peak_crop_jpeg) == (2.5, 33.0, TINY_JPEG)
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        after = raw.execute("SELECT * FROM measurement WHERE id <= 13 ORDER BY id").fetchall()
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    raw.close()
+    assert [row[: len(before[0])] for row in after] == before  # every old value kept, in its column
+    assert all(row[len(before[0]) :] == (None, None, None, None) for row in after)
+
+
+def test_v4_fields_round_trip_and_the_crop_is_loaded_only_when_asked(store: HistoryStore) -> None:
+    record = make_record(
+        shin_angle_uncertainty_deg=2.5,
+        tibia_axis_deg=34.25,
+        tibia_axis_uncertainty_deg=2.0,
+        peak_crop_jpeg=TINY_JPEG,
+    )
+    record_id = store.add(record)
+    assert store.get(record_id) == dataclasses.replace(record, id=record_id)
+    (listed,) = store.list()
+    assert listed.peak_crop_jpeg is None
+    assert dataclasses.replace(listed, peak_crop_jpeg=TINY_JPEG) == store.get(record_id)
+    assert store.list(with_crops=True) == [store.get(record_id)]
+    edited = store.update(record_id, notes="edited")  # an edit keeps the image
+    assert edited.peak_crop_jpeg == TINY_JPEG
+    assert store.get(record_id).peak_crop_jpeg == TINY_JPEG
+    assert store.update(record_id, peak_crop_jpeg=None).peak_crop_jpeg is None
+
+
+def test_csv_holds_the_v4_figures_but_not_the_image(store: HistoryStore) -> None:
+    store.add(make_record(shin_angle_uncertainty_deg=2.5, tibia_axis_deg=34.0, peak_crop_jpeg=TINY_JPEG))
+    buffer = io.StringIO()
+    store.export_csv(buffer)
+    (row,) = _parse_csv(buffer.getvalue())
+    assert "peak_crop_jpeg" not in row
+    assert (row["shin_angle_uncertainty_deg"], row["tibia_axis_deg"], row["tibia_axis_uncertainty_deg"]) == (
+        "2.5",
+        "34.0",
+        "",
+    )
+    assert len(buffer.getvalue()) < 1000
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("shin_angle_uncertainty_deg", -1.0, ">= 0"),
+        ("tibia_axis_deg", float("nan"), "finite"),
+        ("tibia_axis_uncertainty_deg", float("inf"), "finite"),
+        ("peak_crop_jpeg", b"\x89PNG\r\n", "JPEG"),
+        ("peak_crop_jpeg", "not bytes", "JPEG"),
+    ],
+)
+def test_v4_field_validation(field: str, value: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make_record(**{field: value})
 
 
 def test_reopening_a_migrated_file_does_not_touch_its_kinds(db_path: Path) -> None:

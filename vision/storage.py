@@ -8,7 +8,10 @@ Schema: ``PRAGMA user_version`` holds the schema version; ``_MIGRATIONS`` lists 
 to the current version and is applied in one transaction on open. A file from a newer version of this tool is
 refused untouched. Timestamps are stored as ISO-8601 UTC text, so text order is time order.
 
-Raw video is not stored: a record holds at most the path of a copy the person asked to keep.
+Raw video is not stored: a record holds at most the path of a copy the person asked to keep, and (since
+schema v4) a small JPEG crop of the annotated peak frame around the leg, for the printed report. Those image
+bytes are loaded by `HistoryStore.get` and by `HistoryStore.list` only when asked (``with_crops=True``), and
+never exported to CSV.
 """
 
 from __future__ import annotations
@@ -71,6 +74,12 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CHECK (angle_kind IN ('front_of_shin', 'tibia_axis'))",
         "UPDATE measurement SET angle_kind = 'tibia_axis'",
     ),
+    (  # v4: the shin angle's uncertainty, the tibia axis beside it, and a crop of the annotated peak frame
+        "ALTER TABLE measurement ADD COLUMN shin_angle_uncertainty_deg REAL",
+        "ALTER TABLE measurement ADD COLUMN tibia_axis_deg REAL",
+        "ALTER TABLE measurement ADD COLUMN tibia_axis_uncertainty_deg REAL",
+        "ALTER TABLE measurement ADD COLUMN peak_crop_jpeg BLOB",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -101,19 +110,28 @@ _COLUMNS: tuple[str, ...] = (
     "clip_name",
     "video_path",
     "angle_kind",
+    "shin_angle_uncertainty_deg",
+    "tibia_axis_deg",
+    "tibia_axis_uncertainty_deg",
 )
-CSV_COLUMNS: tuple[str, ...] = ("id", "person", *_COLUMNS)
-_SELECT = (
-    "SELECT m.id, p.name AS person, "
-    + ", ".join(f"m.{column}" for column in _COLUMNS)
-    + " FROM measurement AS m JOIN person AS p ON p.id = m.person_id"
-)
+CSV_COLUMNS: tuple[str, ...] = ("id", "person", *_COLUMNS)  # the image bytes are not exported
+_CROP_COLUMN = "peak_crop_jpeg"
+_WRITTEN_COLUMNS: tuple[str, ...] = (*_COLUMNS, _CROP_COLUMN)
+_FROM = " FROM measurement AS m JOIN person AS p ON p.id = m.person_id"
+_SELECT_BASE = "SELECT m.id, p.name AS person, " + ", ".join(f"m.{column}" for column in _COLUMNS)
+_SELECT = f"{_SELECT_BASE}, m.{_CROP_COLUMN}{_FROM}"
+_SELECT_WITHOUT_CROP = f"{_SELECT_BASE}, NULL AS {_CROP_COLUMN}{_FROM}"
 _OPTIONAL_FLOATS = (
     "knee_over_toe_cm",
     "knee_over_toe_uncertainty_cm",
     "toe_to_wall_cm",
     "knee_over_toe_foot_ratio",
+    "shin_angle_uncertainty_deg",
+    "tibia_axis_deg",
+    "tibia_axis_uncertainty_deg",
 )
+_UNCERTAINTIES = ("knee_over_toe_uncertainty_cm", "shin_angle_uncertainty_deg", "tibia_axis_uncertainty_deg")
+_JPEG_START = b"\xff\xd8"
 
 
 @dataclass(frozen=True)
@@ -122,6 +140,11 @@ class MeasurementRecord:
 
     ``angle_kind`` says which line ``shin_angle_deg`` is the angle of (:data:`FRONT_OF_SHIN` or
     :data:`TIBIA_AXIS`).
+
+    Saved since schema v4 (None in older rows and from callers that do not give them):
+    ``shin_angle_uncertainty_deg`` (1-sigma of ``shin_angle_deg``), ``tibia_axis_deg`` (the knee-centre to
+    ankle-centre line) with its 1-sigma ``tibia_axis_uncertainty_deg``, and ``peak_crop_jpeg``, a JPEG of the
+    annotated peak frame cut around the leg (knee to toes, with the drawn shin line and angle) for the report.
     """
 
     person: str
@@ -140,6 +163,10 @@ class MeasurementRecord:
     video_path: str | None = None
     angle_kind: str = FRONT_OF_SHIN
     id: int | None = None
+    shin_angle_uncertainty_deg: float | None = None
+    tibia_axis_deg: float | None = None
+    tibia_axis_uncertainty_deg: float | None = None
+    peak_crop_jpeg: bytes | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.person.strip():
@@ -154,6 +181,13 @@ class MeasurementRecord:
             value = getattr(self, name)
             if value is not None and not math.isfinite(value):
                 raise ValueError(f"{name} must be a finite number or None, got {value!r}")
+        for name in _UNCERTAINTIES:
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must be >= 0 or None, got {value!r}")
+        crop = self.peak_crop_jpeg
+        if crop is not None and not (isinstance(crop, bytes) and crop.startswith(_JPEG_START)):
+            raise ValueError("peak_crop_jpeg must be the bytes of a JPEG image or None")
         if self.reps_valid < 0:
             raise ValueError(f"reps_valid must be >= 0, got {self.reps_valid}")
         if self.angle_kind not in ANGLE_KINDS:
@@ -178,6 +212,10 @@ class RecordEdit(TypedDict, total=False):
     clip_name: str
     video_path: str | None
     angle_kind: str
+    shin_angle_uncertainty_deg: float | None
+    tibia_axis_deg: float | None
+    tibia_axis_uncertainty_deg: float | None
+    peak_crop_jpeg: bytes | None
 
 
 def default_db_path(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
@@ -248,10 +286,10 @@ class HistoryStore:
         conn = self._connection()
         with _write_transaction(conn):
             edited = dataclasses.replace(_fetch(conn, record_id), **fields)
-            assignments = ", ".join(f"{column} = ?" for column in _COLUMNS)
+            assignments = ", ".join(f"{column} = ?" for column in _WRITTEN_COLUMNS)
             conn.execute(
                 f"UPDATE measurement SET person_id = ?, {assignments} WHERE id = ?",
-                (_person_id(conn, edited.person), *_column_values(edited), record_id),
+                (_person_id(conn, edited.person), *_column_values(edited), edited.peak_crop_jpeg, record_id),
             )
             _drop_people_without_measurements(conn)
         return edited
@@ -265,11 +303,18 @@ class HistoryStore:
             _drop_people_without_measurements(conn)
         return record
 
-    def list(self, person: str | None = None, side: Side | None = None) -> builtins.list[MeasurementRecord]:
-        """Measurements, oldest first, optionally only one person's and/or one side's."""
+    def list(
+        self, person: str | None = None, side: Side | None = None, *, with_crops: bool = False
+    ) -> builtins.list[MeasurementRecord]:
+        """Measurements, oldest first, optionally only one person's and/or one side's.
+
+        The peak-frame crops (``peak_crop_jpeg``) stay in the file unless ``with_crops`` is set: without it
+        every listed record has ``peak_crop_jpeg=None``, so a history table does not read every image.
+        """
         conditions, params = _filters(person, side)
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        rows = self._connection().execute(f"{_SELECT}{where} ORDER BY m.measured_at, m.id", params)
+        select = _SELECT if with_crops else _SELECT_WITHOUT_CROP
+        rows = self._connection().execute(f"{select}{where} ORDER BY m.measured_at, m.id", params)
         return [_record_from_row(row) for row in rows]
 
     def people(self) -> builtins.list[str]:
@@ -280,7 +325,8 @@ class HistoryStore:
     def export_csv(self, target: str | os.PathLike[str] | IO[str], person: str | None = None) -> int:
         """Write measurements (all, or one person's) as CSV with a header row; return the number of rows.
 
-        Times are ISO-8601 UTC, booleans ``true``/``false``, missing values empty.
+        Times are ISO-8601 UTC, booleans ``true``/``false``, missing values empty; the peak-frame crops are
+        not exported.
         """
         records = self.list(person=person)
         if isinstance(target, str | os.PathLike):
@@ -486,10 +532,10 @@ def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def _insert_measurement(conn: sqlite3.Connection, record: MeasurementRecord) -> int:
-    placeholders = ", ".join("?" for _ in range(len(_COLUMNS) + 1))
+    placeholders = ", ".join("?" for _ in range(len(_WRITTEN_COLUMNS) + 1))
     cursor = conn.execute(
-        f"INSERT INTO measurement (person_id, {', '.join(_COLUMNS)}) VALUES ({placeholders})",
-        (_person_id(conn, record.person), *_column_values(record)),
+        f"INSERT INTO measurement (person_id, {', '.join(_WRITTEN_COLUMNS)}) VALUES ({placeholders})",
+        (_person_id(conn, record.person), *_column_values(record), record.peak_crop_jpeg),
     )
     if cursor.lastrowid is None:
         raise RuntimeError("SQLite did not report the new measurement's id")
@@ -551,6 +597,10 @@ def _record_from_row(row: sqlite3.Row) -> MeasurementRecord:
         video_path=None if row["video_path"] is None else str(row["video_path"]),
         angle_kind=str(row["angle_kind"]),
         id=int(row["id"]),
+        shin_angle_uncertainty_deg=_optional_float(row["shin_angle_uncertainty_deg"]),
+        tibia_axis_deg=_optional_float(row["tibia_axis_deg"]),
+        tibia_axis_uncertainty_deg=_optional_float(row["tibia_axis_uncertainty_deg"]),
+        peak_crop_jpeg=_optional_bytes(row[_CROP_COLUMN]),
     )
 
 
@@ -560,6 +610,14 @@ def _optional_float(value: object) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     raise InputError(f"The history file has a non-numeric value {value!r} where a number belongs.")
+
+
+def _optional_bytes(value: object) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes) and value.startswith(_JPEG_START):
+        return value
+    raise InputError("The history file has a peak-frame image that is not a JPEG.")
 
 
 def _to_utc_text(moment: datetime) -> str:
