@@ -21,7 +21,7 @@ from vision.annotate import AnnotatedVideoWriter
 from vision.drills import DISCLAIMER, plan
 from vision.errors import InputError
 from vision.landmarks import N_LANDMARKS, FramePose, LegLandmarks
-from vision.norms import ASYMMETRY_DEG, BENNELL_1998, HOCH_MCKEON_2011, MDC_DEG, SideResult
+from vision.norms import ASYMMETRY_DEG, BENNELL_1998, HOCH_MCKEON_2011, KONOR_2012, MDC_DEG, SideResult
 from vision.report import ReportInput, build_report, trend_svg
 from vision.results import AXIS_PLUS_OFFSET, STATUS_NO_VALID_REP, STATUS_NOT_A_LUNGE, Measurement, WallResult
 from vision.storage import MeasurementRecord, trend
@@ -126,7 +126,7 @@ def test_norms_summary_names_the_band_and_the_references() -> None:
     assert limited.band == "limited"
     assert "Hoch & McKeon 2011" in limited.text
     assert "limited" in limited.text
-    assert limited.references == (BENNELL_1998, al.KONOR_2012, HOCH_MCKEON_2011)
+    assert limited.references == (BENNELL_1998, KONOR_2012, HOCH_MCKEON_2011)
     normal = al.norms_summary(SideResult(44.0))
     assert normal.band == "normal"
     assert HOCH_MCKEON_2011 not in normal.references

@@ -1,67 +1,171 @@
-"""What the web app computes, without Streamlit: figures, chart data, images, the live recorder, history rows.
+"""What the web app computes, without Streamlit: a clip measured and rendered, images, history records.
 
-``app.py`` holds widgets, layout and caching only; everything it shows comes from here (or from the engine),
-so it can be tested without a browser or a Streamlit runtime.
+The app's pages (``app_pages/``) hold widgets, layout and caching only; everything they show comes from the
+package, so it can be tested without a browser or a Streamlit runtime. The rest of the app's computation
+lives beside this module, by responsibility:
+
+- :mod:`vision.app_words`: whether there is a result, its figures and their wording, the engine's notes in
+  the app's words;
+- :mod:`vision.app_tables`: rows for the tables and charts (reps, history, trends);
+- :mod:`vision.app_live`: the live camera's per-frame work and its recorder.
+
+Their names stay importable from here (``from vision.app_logic import headline`` still works).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import os
-import queue
-import re
-import shutil
 import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision import export, geometry, norms, pipeline, quality
-from vision.annotate import AnnotatedVideoWriter, draw_leg
+from vision import export, pipeline
+from vision.annotate import draw_leg
+from vision.app_live import (
+    LIVE_RECORD_FPS,
+    MIN_RECORDED_FRAMES,
+    LiveLeg,
+    LiveRecorder,
+    LiveStatus,
+    discard_recording,
+    live_leg,
+)
+from vision.app_tables import (
+    MDC_REFERENCE,
+    Band,
+    Row,
+    angle_kinds,
+    angle_rows,
+    history_rows,
+    kind_note,
+    mdc_band,
+    mdc_words,
+    rep_rows,
+    rep_status,
+    rep_table,
+    trend_rows,
+)
+from vision.app_words import (
+    BAND_WORDS,
+    NEXT_STEPS,
+    SCALE_WORDS,
+    SHIN_ANGLE_HELP,
+    TIBIA_AXIS_HELP,
+    Comparison,
+    Headline,
+    NoResult,
+    NormsSummary,
+    camera_words,
+    compare,
+    format_angle,
+    format_angle_pm,
+    format_cm,
+    has_result,
+    headline,
+    knee_position_words,
+    no_result,
+    norms_summary,
+    plain_warnings,
+    round_half,
+    scale_source,
+    shin_angle_words,
+    side_mismatch,
+    side_result,
+)
 from vision.calibration import Paper
 from vision.errors import InputError
-from vision.landmarks import FramePose, LegLandmarks, PoseEstimator, Side
-from vision.norms import (
-    ASYMMETRY_CM,
-    ASYMMETRY_DEG,
-    BENNELL_1998,
-    HEALTHY_RANGE_CM,
-    HEALTHY_RANGE_DEG,
-    HOCH_MCKEON_2011,
-    KONOR_2012,
-    POWDEN_2015,
-    Asymmetry,
-    Classification,
-    SideResult,
-    asymmetry,
-    classify,
-)
+from vision.landmarks import Side
 from vision.pipeline import MeasureOptions, measure
-from vision.results import AXIS_PLUS_OFFSET, STATUS_OK, Measurement, RepResult, write_frames_csv
-from vision.storage import ANGLE_KIND_WORDS, FRONT_OF_SHIN, TIBIA_AXIS, MeasurementRecord, Trend
+from vision.results import Measurement, write_frames_csv
+from vision.storage import FRONT_OF_SHIN, MeasurementRecord
 from vision.video import VIDEO_SUFFIXES, Frame, VideoReader
+
+__all__ = [
+    "BAND_WORDS",
+    "LIVE_RECORD_FPS",
+    "MDC_REFERENCE",
+    "MIN_RECORDED_FRAMES",
+    "NEXT_STEPS",
+    "SCALE_WORDS",
+    "SHIN_ANGLE_HELP",
+    "SIDES",
+    "TIBIA_AXIS_HELP",
+    "Band",
+    "ClipAnalysis",
+    "Comparison",
+    "Headline",
+    "LiveLeg",
+    "LiveRecorder",
+    "LiveStatus",
+    "NoResult",
+    "NormsSummary",
+    "PairSide",
+    "Row",
+    "SampleClip",
+    "Session",
+    "Settings",
+    "analyse_clip",
+    "analyse_path",
+    "angle_kinds",
+    "angle_rows",
+    "camera_words",
+    "check_upload",
+    "compare",
+    "decode_png",
+    "digest",
+    "discard_recording",
+    "format_angle",
+    "format_angle_pm",
+    "format_cm",
+    "has_result",
+    "headline",
+    "history_rows",
+    "keep_video_copy",
+    "kind_note",
+    "knee_position_words",
+    "leg_points_at",
+    "live_leg",
+    "mdc_band",
+    "mdc_words",
+    "measure",
+    "no_result",
+    "norms_summary",
+    "plain_warnings",
+    "png_bytes",
+    "read_frame",
+    "record_from_analysis",
+    "rep_rows",
+    "rep_status",
+    "rep_table",
+    "round_half",
+    "safe_file_name",
+    "sample_clips",
+    "sample_index",
+    "scale_source",
+    "setup_check",
+    "shin_angle_words",
+    "side_by_side",
+    "side_label",
+    "side_mismatch",
+    "side_result",
+    "trend_rows",
+]
 
 ImageBGR = npt.NDArray[np.uint8]
 FloatArray = npt.NDArray[np.float64]
 ProgressCallback = Callable[[float], None]
-Row = dict[str, Any]
 
 SIDES: tuple[Side, Side] = ("left", "right")
 DEFAULT_MAX_UPLOAD_MB = 200
 SETUP_CHECK_S = 3.0
-_SETUP_CHECK_FPS = 10.0
-MIN_RECORDED_FRAMES = 5  # fewer live frames than this are not an attempt (e.g. one frame after STOP)
-LIVE_RECORD_FPS = 15.0  # the live recording's frame rate (the measurement analyses about 15 fps anyway)
 _LEG_NAMES = ("hip", "knee", "ankle", "heel", "toe")
 _VIDEO_MAX_SIDE_PX = 1280  # annotated video and peak images are scaled down to this long side
 _PAIR_SHIN_PX = 320.0  # shin length in the side-by-side image
@@ -198,344 +302,6 @@ def analyse_path(
         annotated_mp4=annotated,
         frames_csv=frames_csv,
     )
-
-
-# --- Whether there is a result, and what to do when there is none ------------------------------------------
-
-
-def has_result(measurement: Measurement) -> bool:
-    """True when the engine stands behind a result: only then are verdicts, norms, drills and saving
-    offered."""
-    return measurement.status == STATUS_OK and measurement.peak is not None
-
-
-@dataclass(frozen=True)
-class NoResult:
-    """What the app shows for a clip without a result: what was seen, why none counted, what to do next."""
-
-    title: str
-    reason: str
-    seen: str
-    next_steps: tuple[str, ...]
-
-
-NEXT_STEPS = (
-    "Film again side-on at shin height, with the whole front foot and knee in the picture.",
-    "Keep the front heel on the floor and the foot still; rock the knee slowly toward the wall and back "
-    "2-3 times.",
-    'The set-up check under "How to film" tells what to fix in a 3 s clip.',
-)
-
-
-def no_result(measurement: Measurement) -> NoResult | None:
-    """Why this clip gives no result, in plain words (None when it has one)."""
-    if has_result(measurement):
-        return None
-    reps = measurement.reps
-    counted = sum(rep.valid for rep in reps)
-    seen = f"{len(reps)} forward rock{'s' if len(reps) != 1 else ''} seen, {counted} counted."
-    if not reps:
-        seen = "No forward rock of the knee over a planted foot was seen."
-    reason = measurement.status_message or "No rep could be counted (see why for each rep below)."
-    return NoResult(f"No result for the {measurement.side} ankle", _sentence(reason), seen, NEXT_STEPS)
-
-
-def side_mismatch(measurement: Measurement, requested: Side | None) -> str | None:
-    """A plain sentence when the clip put in one side's box shows the other leg in front (else None).
-
-    Either the engine measured the other leg than the box's, or it measured the box's leg and says (in a
-    warning or its leg choice) that the other leg is the one in front.
-    """
-    if requested is None:
-        return None
-    other: Side = "right" if requested == "left" else "left"
-    if measurement.side != requested:
-        return (
-            f"This clip was put in the {requested} ankle's box, but it shows the {measurement.side} leg in "
-            f"front: it was measured as the {measurement.side} ankle."
-        )
-    said = " ".join((measurement.leg_choice or "", *measurement.warnings)).lower()
-    if re.search(rf"\b{other}\b[^.;:]*\b(in front|front leg)\b", said):
-        return (
-            f"This clip seems to show the {other} leg in front, but it was put in the {requested} ankle's "
-            f"box: the {requested} leg (at the back) was measured. If this is the {other} ankle, measure it "
-            f"as the {other} ankle."
-        )
-    return None
-
-
-# --- Headline figures, norms, warnings ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The figures at the top of a result."""
-
-    side: Side
-    shin_angle_deg: float | None  # front of the shin, as an inclinometer resting on it reads it
-    knee_over_toe_cm: float | None
-    knee_over_toe_uncertainty_cm: float | None
-    knee_over_toe_foot_ratio: float | None
-    scale_source: str
-    valid_reps: int
-    total_reps: int
-    toe_to_wall_cm: float | None = None  # where a wall was found in front of the foot
-    toe_to_wall_uncertainty_cm: float | None = None
-    knee_reached_wall: bool | None = None
-    shin_angle_uncertainty_deg: float | None = None  # 1 sigma
-    shin_angle_from_axis: bool = False  # the front of the shin was not seen: axis + typical offset
-    tibia_axis_deg: float | None = None  # knee-centre to ankle-centre line
-    tibia_axis_uncertainty_deg: float | None = None
-
-
-def _optional_float(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
-
-
-SCALE_WORDS = {
-    "aruco": "ArUco marker on the floor",
-    "a4": "A4 sheet on the floor",
-    "letter": "US Letter sheet on the floor",
-    "foot": "foot length",
-    "none": "none (angle only)",
-}
-
-
-def scale_source(measurement: Measurement, foot_length_cm: float | None = None) -> str:
-    """Where the centimetres come from, in words ("none (angle only)" without a scale)."""
-    source = measurement.scale.source
-    words = SCALE_WORDS.get(source, source)
-    if source == "foot" and foot_length_cm:
-        words = f"foot length {foot_length_cm:g} cm (entered)"
-    uncertainty = measurement.scale.relative_uncertainty
-    if source != "none" and uncertainty is not None and math.isfinite(uncertainty) and uncertainty > 0:
-        words += f", scale ± {100 * uncertainty:.0f}%"
-    return words
-
-
-def camera_words(measurement: Measurement) -> str:
-    """How the camera stood against the person, in words, and whether the result is corrected for it."""
-    yaw = _optional_float(measurement.camera_yaw_deg)
-    tilt = _optional_float(measurement.camera_tilt_deg)
-    if tilt is None:
-        look = "up-down tilt not measured (assumed level)"
-    else:
-        look = "level" if abs(tilt) < 0.5 else f"looking {'down' if tilt > 0 else 'up'} {abs(tilt):.0f}°"
-    if yaw is None:
-        return f"{look}; turn from side-on not measured (assumed side-on: a floor marker measures it)"
-    where = "behind" if yaw > 0 else "in front of"
-    turn = "side-on" if abs(yaw) < 0.5 else f"turned {abs(yaw):.0f}° from side-on ({where} the person)"
-    return f"{look}, {turn}: corrected for (from the {measurement.camera_source})"
-
-
-def headline(measurement: Measurement, foot_length_cm: float | None) -> Headline:
-    """The figures of the result; all None for a clip without a result (no figure is presented then)."""
-    peak = measurement.peak if has_result(measurement) else None
-    wall = peak.wall if peak else None
-    cm = peak.knee_over_toe_cm if peak else None
-    uncertainty = _optional_float(peak.knee_over_toe_uncertainty_cm) if peak else None
-    return Headline(
-        side=measurement.side,
-        shin_angle_deg=_optional_float(peak.shin_angle_deg) if peak else None,
-        knee_over_toe_cm=_optional_float(cm),
-        knee_over_toe_uncertainty_cm=uncertainty if cm is not None else None,
-        knee_over_toe_foot_ratio=_optional_float(peak.knee_over_toe_foot_ratio) if peak else None,
-        scale_source=scale_source(measurement, foot_length_cm),
-        valid_reps=sum(rep.valid for rep in measurement.reps),
-        total_reps=len(measurement.reps),
-        toe_to_wall_cm=_optional_float(wall.toe_to_wall_cm) if wall else None,
-        toe_to_wall_uncertainty_cm=_optional_float(wall.toe_to_wall_uncertainty_cm) if wall else None,
-        knee_reached_wall=wall.knee_reached_wall if wall else None,
-        shin_angle_uncertainty_deg=_optional_float(peak.shin_angle_uncertainty_deg) if peak else None,
-        shin_angle_from_axis=peak is not None and peak.shin_angle_source == AXIS_PLUS_OFFSET,
-        tibia_axis_deg=_optional_float(peak.tibia_axis_deg) if peak else None,
-        tibia_axis_uncertainty_deg=_optional_float(peak.tibia_axis_uncertainty_deg) if peak else None,
-    )
-
-
-def round_half(value: float) -> float:
-    """``value`` to the nearest 0.5 (what an angle from a video can claim)."""
-    return round(value * 2.0) / 2.0 + 0.0
-
-
-def format_angle_pm(value: float | None, uncertainty: float | None) -> str:
-    """An angle and its 1-sigma uncertainty, rounded to 0.5 deg ("38.5° ± 1.5°"); "n/a" without a value."""
-    if value is None:
-        return "n/a"
-    text = f"{round_half(value):.1f}°"
-    if uncertainty is not None:
-        text += f" ± {max(round_half(uncertainty), 0.5):.1f}°"
-    return text
-
-
-SHIN_ANGLE_HELP = (
-    "The shin's forward lean from vertical along the front of the shin, as a clinician's inclinometer "
-    "resting on the shin reads it. Compared with 35-45° in healthy adults (Bennell 1998; Konor 2012)."
-)
-TIBIA_AXIS_HELP = (
-    "The line from the knee's centre to the ankle's centre, as motion capture reports it: it reads a few "
-    "degrees less than the front of the shin. Not compared with the norms."
-)
-
-
-def shin_angle_words(head: Headline) -> str:
-    """Where the headline angle comes from, in one line."""
-    if head.shin_angle_from_axis:
-        return (
-            "The front of the shin could not be seen: this is the knee-ankle line plus the typical "
-            "difference between the two, with a wider uncertainty."
-        )
-    return "Front of the shin, as the clinic's inclinometer reads it."
-
-
-def format_angle(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}°"
-
-
-def format_cm(value: float | None, uncertainty: float | None = None) -> str:
-    """A distance with its 1-sigma; one known to worse than ``norms.ROUGH_CM`` is shown as rough, to the
-    centimetre, not as a crisp figure."""
-    if value is None:
-        return "n/a"
-    if norms.rough_cm(uncertainty):
-        whole = round(value)
-        return (
-            f"about {whole:+d} cm (rough: ± {uncertainty:.1f})"
-            if whole
-            else f"about 0 cm (rough: ± {uncertainty:.1f})"
-        )
-    text = f"{value:+.1f} cm"
-    return f"{text} ± {uncertainty:.1f}" if uncertainty is not None else text
-
-
-def knee_position_words(cm: float | None, foot_ratio: float | None) -> str:
-    """Plain words for the knee-over-toe distance at the deepest lunge."""
-    if cm is not None:
-        where = "past" if cm >= 0 else "behind"
-        return f"knee {abs(cm):.1f} cm {where} the toes"
-    if foot_ratio is not None:
-        where = "past" if foot_ratio >= 0 else "behind"
-        return f"knee {abs(foot_ratio) * 100:.0f}% of a foot length {where} the toes (no scale)"
-    return "knee position unknown"
-
-
-def side_result(measurement: Measurement) -> SideResult | None:
-    """The measurement as the norms and drill planner see it (None without a result)."""
-    head = headline(measurement, None)
-    if head.shin_angle_deg is None:
-        return None
-    return SideResult(head.shin_angle_deg, head.knee_over_toe_cm)
-
-
-@dataclass(frozen=True)
-class NormsSummary:
-    band: Classification
-    text: str
-    references: tuple[str, ...]
-
-
-BAND_WORDS: dict[Classification, str] = {
-    "limited": "limited (below the range of healthy adults)",
-    "borderline": "borderline (in the lower half of the healthy range)",
-    "normal": "normal (in or above the middle of the healthy range)",
-}
-
-
-def norms_summary(result: SideResult) -> NormsSummary:
-    """Where one ankle sits against published healthy-adult values, with the references."""
-    band = classify(result.shin_angle_deg, result.knee_to_wall_cm)
-    low_deg, high_deg = HEALTHY_RANGE_DEG
-    low_cm, high_cm = HEALTHY_RANGE_CM
-    parts = [
-        f"Shin angle {round_half(result.shin_angle_deg):.1f}° (front of the shin) against "
-        f"{low_deg:g}-{high_deg:g}° in healthy adults measured with an inclinometer "
-        "(Bennell 1998; Konor 2012)"
-    ]
-    references = [BENNELL_1998, KONOR_2012]
-    if result.knee_to_wall_cm is not None:
-        parts.append(
-            f"knee-to-wall {result.knee_to_wall_cm:.1f} cm against {low_cm:g}-{high_cm:g} cm "
-            "(Hoch & McKeon 2011)"
-        )
-        references.append(HOCH_MCKEON_2011)
-    return NormsSummary(band, "; ".join(parts) + f". Overall: {BAND_WORDS[band]}.", tuple(references))
-
-
-def plain_warnings(measurement: Measurement) -> list[str]:
-    """The engine's warnings and the reasons reps were rejected, as sentences."""
-    sentences = [_sentence(w) for w in measurement.warnings]
-    for rep in measurement.reps:
-        if not rep.valid and rep.reason:
-            sentences.append(_sentence(f"rep {rep.index} was not counted: {rep.reason}"))
-    return sentences
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
-
-
-# --- Chart data ---------------------------------------------------------------------------------------------
-
-
-def angle_rows(measurement: Measurement, label: str | None = None) -> list[Row]:
-    """One row per analysed frame: time, cleaned and smoothed shin angle (None where missing), side."""
-    series = measurement.frames
-    side = label or measurement.side
-    return [
-        {"time_s": float(t), "angle_deg": _optional_float(a), "smooth_deg": _optional_float(s), "side": side}
-        for t, a, s in zip(series.time_s, series.shin_angle_deg, series.shin_angle_smooth_deg, strict=True)
-    ]
-
-
-def rep_status(rep: RepResult) -> str:
-    return "valid" if rep.valid else f"not counted: {rep.reason or 'invalid'}"
-
-
-def rep_rows(measurement: Measurement, label: str | None = None) -> list[Row]:
-    """One row per rep: its span, peak and whether it counted (for chart marks and the reps table)."""
-    best = measurement.peak.frame if measurement.peak else None
-    return [
-        {
-            "rep": rep.index,
-            "side": label or measurement.side,
-            "start_s": rep.start_time_s,
-            "end_s": rep.end_time_s,
-            "peak_s": rep.peak_time_s,
-            "peak_deg": _optional_float(rep.shin_angle_deg),
-            "knee_over_toe_cm": _optional_float(rep.knee_over_toe_cm),
-            "valid": rep.valid,
-            "status": rep_status(rep),
-            "result": rep.peak_frame == best,
-        }
-        for rep in measurement.reps
-    ]
-
-
-def rep_table(measurement: Measurement) -> list[Row]:
-    """The reps as a person reads them: plain column names, figures rounded to what they can claim (0.5 deg,
-    0.5 cm, 0.1 s), blanks for what was not measured, and which rep is the result."""
-    best = measurement.peak.frame if measurement.peak else None
-    return [
-        {
-            "Rep": rep.index,
-            "From (s)": round(rep.start_time_s, 1),
-            "To (s)": round(rep.end_time_s, 1),
-            "Shin angle (°)": round_half(rep.shin_angle_deg) if math.isfinite(rep.shin_angle_deg) else None,
-            "Knee over toe (cm)": (
-                round_half(rep.knee_over_toe_cm)
-                if rep.knee_over_toe_cm is not None and math.isfinite(rep.knee_over_toe_cm)
-                else None
-            ),
-            "Counted": "yes" if rep.valid else f"no: {rep.reason or 'not valid'}",
-            "Result": "★" if rep.peak_frame == best else "",
-        }
-        for rep in measurement.reps
-    ]
 
 
 # --- Images -------------------------------------------------------------------------------------------------
@@ -680,41 +446,6 @@ def _pair_panel(part: PairSide, scale: float) -> ImageBGR:
     return draw_leg(crop, shifted, m.peak.shin_angle_deg, up, lines=lines)
 
 
-# --- Left versus right --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Comparison:
-    left: SideResult
-    right: SideResult
-    asymmetry: Asymmetry
-    text: str
-
-
-def compare(left: Measurement, right: Measurement) -> Comparison | None:
-    """Left-versus-right difference in plain words, flagged against the side-to-side MDC (None if a side
-    has no peak)."""
-    left_result, right_result = side_result(left), side_result(right)
-    if left_result is None or right_result is None:
-        return None
-    diff = asymmetry(left_result, right_result)
-    figures = f"{diff.diff_deg:.1f}°"
-    if diff.diff_cm is not None:
-        figures += f" and {diff.diff_cm:.1f} cm"
-    threshold = f"{ASYMMETRY_DEG:g}° / {ASYMMETRY_CM:g} cm"
-    if diff.significant:
-        text = (
-            f"The sides differ by {figures}: more than the {threshold} that counts as a real difference "
-            f"between sides. The {diff.stiffer_side} ankle is stiffer."
-        )
-    else:
-        text = (
-            f"The sides differ by {figures}: within the {threshold} that measurement error and normal "
-            "variation can explain (Hoch & McKeon 2011; Chisholm 2012)."
-        )
-    return Comparison(left_result, right_result, diff, text)
-
-
 # --- History ------------------------------------------------------------------------------------------------
 
 
@@ -762,111 +493,6 @@ def keep_video_copy(data: bytes, directory: Path, clip_name: str, measured_at: d
     return target
 
 
-def history_rows(records: Iterable[MeasurementRecord]) -> list[Row]:
-    """One row per saved measurement, newest first, for the history table."""
-    rows = [
-        {
-            "id": r.id,
-            "date": r.measured_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            "person": r.person,
-            "side": r.side,
-            "shin_angle_deg": round(r.shin_angle_deg, 1),
-            "angle": ANGLE_KIND_WORDS.get(r.angle_kind, r.angle_kind),
-            "knee_over_toe_cm": None if r.knee_over_toe_cm is None else round(r.knee_over_toe_cm, 1),
-            "scale": r.scale_source,
-            "valid_reps": r.reps_valid,
-            "notes": r.notes,
-            "clip": r.clip_name,
-            "video_kept": r.video_path or "",
-        }
-        for r in records
-    ]
-    return sorted(rows, key=lambda row: (row["date"], row["id"] or 0), reverse=True)
-
-
-def trend_rows(trend: Trend) -> list[Row]:
-    """Points of one side's trend: date, angle, distance, change from baseline and whether it is real."""
-    return [
-        {
-            "date": p.measured_at.astimezone().replace(tzinfo=None),
-            "side": trend.side,
-            "id": p.record_id,
-            "shin_angle_deg": p.shin_angle_deg,
-            "knee_over_toe_cm": p.knee_over_toe_cm,
-            "change_deg": round(p.from_baseline.delta_deg, 1),
-            "real_change": p.from_baseline.detectable,
-            "angle": ANGLE_KIND_WORDS.get(trend.angle_kind, trend.angle_kind),
-        }
-        for p in trend.points
-    ]
-
-
-def kind_note(trend: Trend) -> str | None:
-    """Why some saved tests of this side are not in its trend (None when all are)."""
-    if trend.other_kind_count == 0:
-        return None
-    n = trend.other_kind_count
-    tests = f"{n} test{'s' if n != 1 else ''}"
-    if trend.angle_kind == FRONT_OF_SHIN:
-        return (
-            f"{tests} saved before this version {'holds' if n == 1 else 'hold'} the knee-ankle axis angle, "
-            "which reads a few degrees "
-            "less than the front of the shin: they are shown apart and not compared with these."
-        )
-    return f"{tests} {'holds' if n == 1 else 'hold'} the front-of-shin angle: not compared with these."
-
-
-def angle_kinds(records: Iterable[MeasurementRecord], side: Side) -> tuple[str, ...]:
-    """The angle kinds saved for ``side``, the current one (front of the shin) first."""
-    kinds = {r.angle_kind for r in records if r.side == side}
-    return tuple(kind for kind in (FRONT_OF_SHIN, TIBIA_AXIS) if kind in kinds)
-
-
-@dataclass(frozen=True)
-class Band:
-    """The minimal-detectable-change band around a baseline: changes inside it may be measurement error."""
-
-    baseline: float
-    low: float
-    high: float
-
-
-def mdc_band(trend: Trend, measure_name: Literal["deg", "cm"] = "deg") -> Band | None:
-    if not trend.points:
-        return None
-    first = trend.points[0]
-    if measure_name == "deg":
-        return Band(
-            first.shin_angle_deg, first.shin_angle_deg - trend.mdc_deg, first.shin_angle_deg + trend.mdc_deg
-        )
-    if first.knee_over_toe_cm is None:
-        return None
-    return Band(
-        first.knee_over_toe_cm, first.knee_over_toe_cm - trend.mdc_cm, first.knee_over_toe_cm + trend.mdc_cm
-    )
-
-
-def mdc_words(trend: Trend) -> str:
-    """The latest change from the baseline in plain words."""
-    if len(trend.points) < 2:
-        return "One measurement so far: measure again in 4-6 weeks to see a trend."
-    last = trend.points[-1].from_baseline
-    figures = f"{last.delta_deg:+.1f}°"
-    if last.delta_cm is not None:
-        figures += f" / {last.delta_cm:+.1f} cm"
-    if last.detectable:
-        return (
-            f"Change since the first measurement: {figures}, more than the measurement error: a real change."
-        )
-    return (
-        f"Change since the first measurement: {figures}, within the measurement error "
-        f"({trend.mdc_deg:g}° / {trend.mdc_cm:g} cm, Powden 2015): not a detectable change yet."
-    )
-
-
-MDC_REFERENCE = POWDEN_2015
-
-
 # --- Setup check on the first seconds -----------------------------------------------------------------------
 
 
@@ -877,199 +503,6 @@ def setup_check(path: str | os.PathLike[str], seconds: float = SETUP_CHECK_S) ->
     dropped.
     """
     return [w for w in pipeline.check_setup(Path(path), seconds) if "--side" not in w]
-
-
-# --- Live camera --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LiveLeg:
-    """The front leg found in one live frame, and what to fix in the set-up."""
-
-    side: Side | None
-    points_px: dict[str, tuple[float, float]]
-    shin_angle_deg: float | None
-    hints: tuple[str, ...]
-
-
-def live_leg(pose: FramePose, width_px: int, height_px: int, side: Side | None = None) -> LiveLeg:
-    """The tested leg in one frame (the front one unless ``side`` is given), its angle and set-up hints."""
-    if not np.isfinite(pose.xy_px).any():
-        return LiveLeg(None, {}, None, ("Step into view: whole body side-on to the camera",))
-    facing = _live_facing(pose)
-    chosen = side or _front_side(pose, facing)
-    marks = LegLandmarks.of(chosen)
-    points = {name: pose.xy_px[int(getattr(marks, name))] for name in _LEG_NAMES}
-    vis = {name: float(pose.visibility[int(getattr(marks, name))]) for name in _LEG_NAMES}
-    hints: list[str] = []
-    inside = all(
-        np.all(np.isfinite(points[n])) and 0 <= points[n][0] < width_px and 0 <= points[n][1] < height_px
-        for n in ("knee", "ankle", "heel", "toe")
-    )
-    if not inside or min(vis[n] for n in ("knee", "ankle", "heel", "toe")) < quality.MIN_VISIBILITY:
-        hints.append("Keep the whole front foot and knee in the picture")
-    shin_px = float(np.linalg.norm(points["knee"] - points["ankle"]))
-    foot_px = float(np.linalg.norm(points["toe"] - points["heel"]))
-    if math.isfinite(shin_px) and shin_px < quality.SMALL_SHIN_FRACTION * height_px:
-        hints.append("Move the camera closer")
-    if math.isfinite(shin_px) and math.isfinite(foot_px) and foot_px < quality.MIN_FOOT_TO_SHIN * shin_px:
-        hints.append("Turn the camera square to the side of the front foot")
-    angle = float(geometry.shin_angle_deg(points["knee"], points["ankle"], facing))
-    return LiveLeg(
-        chosen,
-        {name: (float(p[0]), float(p[1])) for name, p in points.items()},
-        angle if math.isfinite(angle) else None,
-        tuple(hints),
-    )
-
-
-def _live_facing(pose: FramePose) -> int:
-    votes = []
-    for side in SIDES:
-        marks = LegLandmarks.of(side)
-        votes.append(pose.xy_px[int(marks.toe), 0] - pose.xy_px[int(marks.heel), 0])
-    finite = [v for v in votes if math.isfinite(v)]
-    return 1 if not finite or float(np.median(finite)) >= 0 else -1
-
-
-def _front_side(pose: FramePose, facing: int) -> Side:
-    left = pose.xy_px[int(LegLandmarks.of("left").ankle), 0]
-    right = pose.xy_px[int(LegLandmarks.of("right").ankle), 0]
-    if not math.isfinite(right) or (math.isfinite(left) and facing * left >= facing * right):
-        return "left"
-    return "right"
-
-
-@dataclass
-class LiveStatus:
-    """What the live page shows beside the picture (read from the recorder's queue)."""
-
-    shin_angle_deg: float | None
-    hints: tuple[str, ...]
-    frames_recorded: int
-    seconds_recorded: float
-    fps: float
-
-
-class LiveRecorder:
-    """Processes live camera frames: draws the leg and angle, and records the raw frames for :func:`measure`.
-
-    ``process`` is called from the camera thread, ``finish`` when the stream stops: the recorded clip then
-    goes into ``finished`` (a queue the app reads). The pose model is built once per recorder (per webcam
-    session), on the first frame. Raw (undrawn) frames are recorded, so the measurement sees what the camera
-    saw. Frames arrive at whatever rate the camera and the pose model allow, so the recording is written at a
-    constant ``record_fps`` by time stamp: a frame is repeated when frames come slower and skipped when they
-    come faster, and the clip's time line stays true to the wall clock (the rep detection works in seconds).
-    """
-
-    def __init__(
-        self,
-        side: Side | None = None,
-        max_seconds: float = 60.0,
-        record_fps: float = LIVE_RECORD_FPS,
-        estimator_factory: Callable[[], PoseEstimator] | None = None,
-    ) -> None:
-        self.side = side
-        self.max_seconds = max_seconds
-        self.record_fps = record_fps
-        self.finished: queue.Queue[Path | None] = queue.Queue()
-        self.status: queue.Queue[LiveStatus] = queue.Queue(maxsize=1)
-        self._factory = estimator_factory or (lambda: PoseEstimator(tracking=True))
-        self._estimator: PoseEstimator | None = None
-        self._lock = threading.Lock()
-        self._reset()
-
-    def _reset(self) -> None:
-        self._dir: Path | None = None
-        self._writer: AnnotatedVideoWriter | None = None
-        self._first_time: float | None = None
-        self._last_time: float | None = None
-        self._frames = 0  # camera frames recorded
-        self._written = 0  # frames in the file (at record_fps)
-
-    @property
-    def recording(self) -> bool:
-        return self._frames > 0
-
-    def process(self, image_bgr: ImageBGR, time_s: float | None = None) -> ImageBGR:
-        """Draw the front leg, its shin angle and set-up hints on a copy of the frame; record the frame."""
-        now = time.monotonic() if time_s is None else time_s
-        with self._lock:
-            if self._estimator is None:
-                self._estimator = self._factory()
-            rgb = np.asarray(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
-            pose = self._estimator.process(rgb, self._frames, now)
-            self._record(image_bgr, now)
-            frames, seconds = self._frames, self._seconds()
-        height, width = image_bgr.shape[:2]
-        leg = live_leg(pose, width, height, self.side)
-        lines = [f"shin {format_angle(leg.shin_angle_deg)}" if leg.side else "no person", *leg.hints[:2]]
-        lines.append(f"REC {seconds:.0f} s" if seconds < self.max_seconds else "REC full: press STOP")
-        fps = (frames - 1) / seconds if seconds > 0 else 0.0
-        self._publish(LiveStatus(leg.shin_angle_deg, leg.hints, frames, seconds, fps))
-        return draw_leg(image_bgr, leg.points_px, leg.shin_angle_deg, lines=lines)
-
-    def _seconds(self) -> float:
-        if self._first_time is None or self._last_time is None:
-            return 0.0
-        return self._last_time - self._first_time
-
-    def _record(self, image: ImageBGR, now: float) -> None:
-        if self._first_time is None:
-            self._first_time = now
-            self._dir = Path(tempfile.mkdtemp(prefix="dorsiflex-live-"))
-            height, width = image.shape[:2]
-            self._writer = AnnotatedVideoWriter(self._dir / "live.mp4", self.record_fps, width, height)
-        elapsed = now - self._first_time
-        if elapsed > self.max_seconds or elapsed < 0 or self._writer is None:
-            return
-        self._last_time = now
-        self._frames += 1
-        if image.shape[:2] != (self._writer.height_px, self._writer.width_px):
-            size = (self._writer.width_px, self._writer.height_px)
-            image = np.asarray(cv2.resize(image, size), dtype=np.uint8)
-        due = int(elapsed * self.record_fps) + 1  # frames the file should hold up to now
-        while self._written < due:
-            self._writer.write(image)
-            self._written += 1
-
-    def _publish(self, status: LiveStatus) -> None:
-        with contextlib.suppress(queue.Empty):
-            self.status.get_nowait()
-        with contextlib.suppress(queue.Full):
-            self.status.put_nowait(status)
-
-    def finish(self) -> Path | None:
-        """Close the recording and hand it over through ``finished``.
-
-        None is handed over with fewer than ``MIN_RECORDED_FRAMES`` camera frames: a frame or two that
-        arrive after the stream was stopped are not an attempt.
-        """
-        with self._lock:
-            path: Path | None = None
-            if self._writer is not None:
-                enough = self._frames >= MIN_RECORDED_FRAMES
-                self._writer.close(check=enough)
-                if enough:
-                    path = self._writer.path
-            if path is None and self._dir is not None:
-                shutil.rmtree(self._dir, ignore_errors=True)
-            self._reset()
-        self.finished.put(path)
-        return path
-
-    def close(self) -> None:
-        """Release the model (the recorder can still be used: the model is rebuilt on the next frame)."""
-        with self._lock:
-            if self._estimator is not None:
-                self._estimator.close()
-                self._estimator = None
-
-
-def discard_recording(path: Path | None) -> None:
-    """Remove a recorded live clip and its temporary directory."""
-    if path is not None:
-        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 # --- Sample clips -------------------------------------------------------------------------------------------
