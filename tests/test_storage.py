@@ -469,7 +469,7 @@ def test_migration_from_a_v3_file_keeps_every_row_and_adds_empty_v4_fields(db_pa
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     raw.close()
     assert [row[: len(before[0])] for row in after] == before  # every old value kept, in its column
-    assert all(row[len(before[0]) :] == (None, None, None, None) for row in after)
+    assert all(row[len(before[0]) :] == (None,) * 5 for row in after)
 
 
 def test_v4_fields_round_trip_and_the_crop_is_loaded_only_when_asked(store: HistoryStore) -> None:
@@ -477,6 +477,7 @@ def test_v4_fields_round_trip_and_the_crop_is_loaded_only_when_asked(store: Hist
         shin_angle_uncertainty_deg=2.5,
         tibia_axis_deg=34.25,
         tibia_axis_uncertainty_deg=2.0,
+        toe_to_wall_uncertainty_cm=1.0,
         peak_crop_jpeg=TINY_JPEG,
     )
     record_id = store.add(record)
@@ -511,6 +512,7 @@ def test_csv_holds_the_v4_figures_but_not_the_image(store: HistoryStore) -> None
         ("shin_angle_uncertainty_deg", -1.0, ">= 0"),
         ("tibia_axis_deg", float("nan"), "finite"),
         ("tibia_axis_uncertainty_deg", float("inf"), "finite"),
+        ("toe_to_wall_uncertainty_cm", -0.5, ">= 0"),
         ("peak_crop_jpeg", b"\x89PNG\r\n", "JPEG"),
         ("peak_crop_jpeg", "not bytes", "JPEG"),
     ],

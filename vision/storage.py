@@ -78,6 +78,7 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE measurement ADD COLUMN shin_angle_uncertainty_deg REAL",
         "ALTER TABLE measurement ADD COLUMN tibia_axis_deg REAL",
         "ALTER TABLE measurement ADD COLUMN tibia_axis_uncertainty_deg REAL",
+        "ALTER TABLE measurement ADD COLUMN toe_to_wall_uncertainty_cm REAL",
         "ALTER TABLE measurement ADD COLUMN peak_crop_jpeg BLOB",
     ),
 )
@@ -113,6 +114,7 @@ _COLUMNS: tuple[str, ...] = (
     "shin_angle_uncertainty_deg",
     "tibia_axis_deg",
     "tibia_axis_uncertainty_deg",
+    "toe_to_wall_uncertainty_cm",
 )
 CSV_COLUMNS: tuple[str, ...] = ("id", "person", *_COLUMNS)  # the image bytes are not exported
 _CROP_COLUMN = "peak_crop_jpeg"
@@ -129,8 +131,14 @@ _OPTIONAL_FLOATS = (
     "shin_angle_uncertainty_deg",
     "tibia_axis_deg",
     "tibia_axis_uncertainty_deg",
+    "toe_to_wall_uncertainty_cm",
 )
-_UNCERTAINTIES = ("knee_over_toe_uncertainty_cm", "shin_angle_uncertainty_deg", "tibia_axis_uncertainty_deg")
+_UNCERTAINTIES = (
+    "knee_over_toe_uncertainty_cm",
+    "shin_angle_uncertainty_deg",
+    "tibia_axis_uncertainty_deg",
+    "toe_to_wall_uncertainty_cm",
+)
 _JPEG_START = b"\xff\xd8"
 
 
@@ -143,8 +151,9 @@ class MeasurementRecord:
 
     Saved since schema v4 (None in older rows and from callers that do not give them):
     ``shin_angle_uncertainty_deg`` (1-sigma of ``shin_angle_deg``), ``tibia_axis_deg`` (the knee-centre to
-    ankle-centre line) with its 1-sigma ``tibia_axis_uncertainty_deg``, and ``peak_crop_jpeg``, a JPEG of the
-    annotated peak frame cut around the leg (knee to toes, with the drawn shin line and angle) for the report.
+    ankle-centre line) with its 1-sigma ``tibia_axis_uncertainty_deg``, the 1-sigma
+    ``toe_to_wall_uncertainty_cm`` of ``toe_to_wall_cm``, and ``peak_crop_jpeg``, a JPEG of the annotated peak
+    frame cut around the leg (knee to toes, with the drawn shin line and angle) for the report.
     """
 
     person: str
@@ -166,6 +175,7 @@ class MeasurementRecord:
     shin_angle_uncertainty_deg: float | None = None
     tibia_axis_deg: float | None = None
     tibia_axis_uncertainty_deg: float | None = None
+    toe_to_wall_uncertainty_cm: float | None = None
     peak_crop_jpeg: bytes | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -215,6 +225,7 @@ class RecordEdit(TypedDict, total=False):
     shin_angle_uncertainty_deg: float | None
     tibia_axis_deg: float | None
     tibia_axis_uncertainty_deg: float | None
+    toe_to_wall_uncertainty_cm: float | None
     peak_crop_jpeg: bytes | None
 
 
@@ -600,6 +611,7 @@ def _record_from_row(row: sqlite3.Row) -> MeasurementRecord:
         shin_angle_uncertainty_deg=_optional_float(row["shin_angle_uncertainty_deg"]),
         tibia_axis_deg=_optional_float(row["tibia_axis_deg"]),
         tibia_axis_uncertainty_deg=_optional_float(row["tibia_axis_uncertainty_deg"]),
+        toe_to_wall_uncertainty_cm=_optional_float(row["toe_to_wall_uncertainty_cm"]),
         peak_crop_jpeg=_optional_bytes(row[_CROP_COLUMN]),
     )
 
