@@ -6,6 +6,7 @@ MediaPipe runs on each of them once per settings in the whole module.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.util import patch_config_options
 
 import vision.app_logic
+import vision.app_words
 from vision.annotate import AnnotatedVideoWriter
 from vision.drills import DISCLAIMER, plan
 from vision.results import Measurement
@@ -92,9 +94,20 @@ def button(at: AppTest, label: str) -> Any:
     return matches[0]
 
 
+PAGES = {
+    "Measure": "app_pages/measure.py",
+    "Live camera": "app_pages/live.py",
+    "Left vs right": "app_pages/compare.py",
+    "Drills": "app_pages/drills.py",
+    "History": "app_pages/history.py",
+    "Report": "app_pages/report.py",
+}
+
+
 def go(at: AppTest, page: str) -> AppTest:
-    at.sidebar.radio(key="page").set_value(page).run()
+    at.switch_page(PAGES[page]).run()
     assert not at.exception, at.exception
+    assert [h.value for h in at.header] == [page]
     return at
 
 
@@ -186,7 +199,9 @@ def test_sample_clips_are_measured_once_and_then_served_from_the_cache(
     assert "Right ankle — lunge_right_heel_lift.mp4" in page
     assert "Rep 2 was not counted: heel lifted" in page  # the right clip lifts the heel on rep 2
     assert "Bennell 1998" in page
-    assert "Scale from:" in page
+    assert "scale from printed marker on the floor" in page  # the app's words, not "ArUco"
+    assert "Finding:" in page
+    assert not at.error  # findings are not errors: no red box on the page
     assert len(at.image) == 2  # the two annotated peak frames
     labels = [b.label for b in at.get("download_button")]
     assert labels.count("Download annotated video") == 2
@@ -206,6 +221,58 @@ def test_foot_length_gives_centimetres(sampled: AppTest) -> None:
         knee
     )
     assert "foot length 26 cm (entered)" in texts(sampled)  # the right clip has no marker
+
+
+def test_findings_are_neutral_with_a_gauge_and_notes_are_grouped(sampled: AppTest) -> None:
+    """A finding (limited or not) is plain markdown beside its norm gauge, never an error box; the engine's
+    notes sit in one collapsed "N notes about this clip" box per side, in the app's words."""
+    page = texts(sampled)
+    assert page.count("Finding:") == 2
+    assert not sampled.error
+    assert (
+        len(sampled.get("vega_lite_chart")) >= 4
+    )  # per side: the rep chart and at least the shin angle gauge
+    notes = [e for e in sampled.expander if e.label.endswith("about this clip")]
+    assert [e.label.split()[1:] for e in notes] == [
+        ["note", "about", "this", "clip"],
+        ["notes", "about", "this", "clip"],
+    ]
+    for banned in ("--side", "+-", "1 sigma"):
+        assert banned not in page, banned
+    assert not re.search(r"\baruco\b", page, re.IGNORECASE)  # the clip's name "lunge_left_aruco" aside
+
+
+def test_the_filming_guide_closes_once_a_clip_is_in(app: AppTest) -> None:
+    assert app.expander[0].label == "How to film (read this first)"
+    with_samples(app)
+    labels = [e.label for e in app.expander]
+    assert "How to film" in labels
+    assert "How to film (read this first)" not in labels
+
+
+def test_a_bad_upload_replaces_the_old_result_of_its_side(app: AppTest) -> None:
+    app.file_uploader(key="up_left").upload("first.mp4", SAMPLE_LEFT.read_bytes(), "video/mp4")
+    app.run()
+    assert "Left ankle — first.mp4" in texts(app)
+    app.file_uploader(key="up_left").upload("notes.mp4", b"my notes, not a video\n" * 50, "video/mp4")
+    app.run()
+    assert not app.exception
+    page = texts(app)
+    assert any("notes.mp4 is not a readable video" in e.value for e in app.error)
+    assert "Left ankle — first.mp4" not in page  # the error is not shown above the old clip's result
+    assert metrics(app, "Shin angle") == []
+
+
+def test_a_saved_result_is_confirmed_and_not_offered_again(sampled: AppTest, db: Path) -> None:
+    sampled.button(key="FormSubmitter:save_left-Save to history").click().run()
+    assert not sampled.exception
+    assert "Saved to the history of Me (entry #1)." in texts(sampled)
+    keys = [b.key for b in sampled.button]
+    assert "FormSubmitter:save_left-Save to history" not in keys  # the form is gone: no second save
+    assert "FormSubmitter:save_right-Save to history" in keys
+    sampled.run()
+    with HistoryStore(db) as store:
+        assert len(store.list()) == 1
 
 
 def test_clear_all_results(sampled: AppTest) -> None:
@@ -243,7 +310,8 @@ def test_left_vs_right(sampled: AppTest) -> None:
     assert metrics(sampled, "Difference in shin angle") == [f"{shown:.1f}°"]
     page = texts(sampled)
     assert comparison.text in page
-    assert "A side-to-side difference counts when it exceeds 5° or 1.5 cm" in page
+    assert vision.app_words.THRESHOLDS_LINE in page  # both thresholds, and why they differ
+    assert not sampled.error
     assert len(sampled.image) == 1  # both peak frames in one picture
 
 

@@ -17,6 +17,7 @@ import pytest
 from fakes import NO_VALID_REP_MESSAGE, make_measurement, rep
 
 from vision import app_logic as al
+from vision import app_tables, app_words
 from vision.annotate import AnnotatedVideoWriter
 from vision.drills import DISCLAIMER, plan
 from vision.errors import InputError
@@ -79,11 +80,14 @@ def test_headline_with_foot_length_scale() -> None:
     head = al.headline(m, 26.0)
     assert head.knee_over_toe_cm == pytest.approx(11.24)
     assert head.scale_source == "foot length 26 cm (entered), scale ± 2%"
-    assert al.format_cm(head.knee_over_toe_cm) == "+11.2 cm"
+    assert al.format_cm(head.knee_over_toe_cm) == "+11.0 cm"  # to the 0.5 cm a video can claim
+    assert al.format_cm(11.3) == "+11.5 cm"
     assert al.format_cm(-2.04, 0.5) == "-2.0 cm ± 0.5"
+    assert al.format_cm(-2.04, 0.2) == "-2.0 cm ± 0.5"  # never a ± finer than the rounding
     assert al.format_cm(-2.04, 1.5) == "-2.0 cm ± 1.5"
-    assert al.format_cm(6.6, 2.4) == "about +7 cm (rough: ± 2.4)"  # doubt over 1.5 cm: not a crisp figure
-    assert al.format_cm(-0.4, 1.7) == "about 0 cm (rough: ± 1.7)"
+    assert al.format_cm(0.1, 0.5) == "0.0 cm ± 0.5"
+    assert al.format_cm(6.6, 2.4) == "about +7 cm (rough: ± 2.5)"  # doubt over 1.5 cm: not a crisp figure
+    assert al.format_cm(-0.4, 1.7) == "about 0 cm (rough: ± 1.5)"
     assert al.knee_position_words(-2.0, None) == "knee 2.0 cm behind the toes"
     assert al.knee_position_words(None, 0.12) == "knee 12% of a foot length past the toes (no scale)"
 
@@ -93,7 +97,7 @@ def test_headline_with_a_marker_scale_and_uncertainty() -> None:
     head = al.headline(m, 26.0)
     assert head.scale_source == "ArUco marker on the floor, scale ± 2%"
     assert head.knee_over_toe_uncertainty_cm == 0.4
-    assert al.format_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm) == "+11.0 cm ± 0.4"
+    assert al.format_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm) == "+11.0 cm ± 0.5"
 
 
 @pytest.mark.parametrize(
@@ -106,9 +110,15 @@ def test_headline_with_a_marker_scale_and_uncertainty() -> None:
             -13.3,
             "scene edges + room lines",
             "looking down 4°, turned 13° from side-on (in front of the person): corrected for "
-            "(from the scene edges + room lines)",
+            "(from straight lines in the room and their direction)",
         ),
-        (-6.8, 9.0, "aruco marker + its edges", "looking up 7°, turned 9° from side-on (behind the person)"),
+        (
+            -6.8,
+            9.0,
+            "aruco marker + its edges",
+            "looking up 7°, turned 9° from side-on (behind the person): corrected for (from the printed "
+            "marker on the floor and its edges)",
+        ),
         (0.0, 0.3, "a4 sheet + its edges", "level, side-on: corrected for"),
     ],
 )
@@ -141,6 +151,83 @@ def test_plain_warnings_are_sentences_and_include_rejected_reps() -> None:
         "The clip is dark: add light.",
         "Rep 2 was not counted: heel lifted by about 2.0 cm.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("engine", "app"),
+    [
+        (
+            "the left leg was chosen as the front leg but the choice was not clear-cut: check it, or pass "
+            "--side",
+            "the left leg was chosen as the front leg but the choice was not clear-cut: check it, or say "
+            "which ankle it is (One clip, I pick the side)",
+        ),
+        (
+            "the front foot moved by about 1948% of the foot length",
+            "the front foot moved by about 19.5 foot lengths",
+        ),
+        ("the heel rose 40% of the foot length", "the heel rose 40% of the foot length"),  # under 100%: kept
+        (
+            "the shin angle is doubtful (+-3.3 deg, 1 sigma, against the inclinometer's 1.3 deg): film "
+            "closer",
+            "the shin angle is doubtful (± 3.3° against the inclinometer's 1.3°): film closer",
+        ),
+        (
+            "the scale comes from the foot length (26.0 cm, +-3 %); a printed ArUco marker beside the front "
+            "foot is more accurate",
+            "the scale comes from the foot length (26.0 cm, ± 3%); a printed marker beside the front foot is "
+            "more accurate",
+        ),
+        ("tilt from the aruco marker + its edges", "tilt from the printed marker and its edges"),
+    ],
+)
+def test_engine_messages_are_put_in_the_apps_words(engine: str, app: str) -> None:
+    assert app_words.app_words(engine) == app
+
+
+def test_no_percentage_over_100_and_no_flag_survives_in_the_notes() -> None:
+    m = make_measurement(
+        reps=(rep(1, 30.0), rep(2, 36.0, valid=False, t0=1.0)),
+        warnings=("the front foot moved by about 250% of the foot length, or pass --side",),
+    )
+    text = " ".join(al.plain_warnings(m))
+    assert "--" not in text
+    assert all(float(p) <= 100 for p in re.findall(r"(\d+(?:\.\d+)?)%", text))
+
+
+def test_norms_summary_reads_once_and_the_thresholds_are_explained() -> None:
+    summary = al.norms_summary(SideResult(31.2, 8.26))
+    assert "::" not in summary.text.replace(" ", "")
+    assert "Overall: limited:" not in summary.text
+    assert summary.text.endswith("Overall limited (below the range of healthy adults).")
+    assert "knee over toe 8.5 cm against the knee-to-wall 10-14 cm" in summary.text
+    assert app_words.BAND_TITLES[summary.band] == "Limited"
+    line = app_words.THRESHOLDS_LINE
+    assert "5° or 1.5 cm" in line
+    assert "4.7° or 1.9 cm" in line
+    assert "Powden 2015" in line
+    for help_text in (app_words.SHIN_ANGLE_HELP, app_words.KNEE_OVER_TOE_HELP, app_words.TOE_TO_WALL_HELP):
+        assert re.search(r"\d+-\d+ ?(°|cm)", help_text), help_text  # each names its norm
+
+
+@pytest.mark.parametrize(("angle", "band"), [(30.0, "limited"), (37.0, "borderline"), (44.0, "normal")])
+def test_the_angle_gauge_puts_the_figure_in_its_band(angle: float, band: str) -> None:
+    gauge = app_tables.angle_gauge(angle, 1.2)
+    (inside,) = [b for b in gauge.bands if b["start"] <= angle < b["end"]]
+    assert inside["band"] == band == al.norms_summary(SideResult(angle)).band
+    assert [b["band"] for b in gauge.bands] == ["limited", "borderline", "normal"]
+    assert gauge.bands[0]["end"] == 35.0
+    assert gauge.bands[1]["end"] == 40.0
+    assert gauge.point["from"] == pytest.approx(angle - 1.2)
+    assert gauge.point["label"] == f"{angle:.1f}° ± 1.0"
+
+
+def test_the_knee_gauge_widens_for_a_figure_off_its_scale() -> None:
+    gauge = app_tables.knee_gauge(-4.0, 2.6)
+    assert gauge.low <= -4.0 - 2.6
+    assert gauge.high == 18.0
+    assert gauge.bands[0]["band"] == "limited"
+    assert gauge.point["label"] == "-4.0 cm ± 2.5"
 
 
 def test_side_result_is_none_without_a_peak() -> None:
@@ -250,19 +337,13 @@ def test_angle_and_rep_rows() -> None:
 def test_rep_table_reads_like_a_report_not_a_dump() -> None:
     m = make_measurement(reps=(rep(1, 30.26), rep(2, 36.0, valid=False, t0=1.0)))
     first, second = al.rep_table(m)
-    assert list(first) == [
-        "Rep",
-        "From (s)",
-        "To (s)",
-        "Shin angle (°)",
-        "Knee over toe (cm)",
-        "Counted",
-        "Result",
-    ]
-    assert first["Shin angle (°)"] == 30.5  # rounded to the half degree an angle from a video can claim
-    assert (first["Counted"], first["Result"]) == ("yes", "★")
+    assert list(first) == ["Rep", "Time (s)", "Shin angle (°)", "Knee over toe (cm)", "Counted"]
+    assert first["Shin angle (°)"] == "30.5"  # rounded to the half degree an angle from a video can claim
+    assert first["Knee over toe (cm)"] == ""  # not measured: blank, never None
+    assert (first["Rep"], first["Counted"]) == ("1 ★", "yes")  # the result is starred
     assert second["Counted"] == "no: heel lifted by about 2.0 cm"
-    assert second["Result"] == ""
+    assert second["Rep"] == "2"
+    assert all(isinstance(v, str) and v != "None" for row in (first, second) for v in row.values())
 
 
 # ---------------------------------------------------------------- left versus right
@@ -379,21 +460,43 @@ def test_keep_video_copy(tmp_path: Path) -> None:
 
 
 def test_history_and_trend_rows() -> None:
-    records = [record(0, 30.0), record(30, 33.0), record(60, 36.0), record(10, 40.0, side="right")]
+    records = [record(0, 30.0), record(30, 33.0), record(60, 36.2, cm=8.26), record(10, 40.0, side="right")]
     rows = al.history_rows(records)
-    assert [r["id"] for r in rows] == [61, 31, 11, 1]  # newest first
+    assert [r["Entry"] for r in rows] == [61, 31, 11, 1]  # newest first
+    assert list(rows[0]) == list(app_tables.HISTORY_COLUMNS)
+    assert (rows[0]["Shin angle (°)"], rows[0]["Knee over toe (cm)"], rows[0]["Toe to wall (cm)"]) == (
+        "36.0",
+        "8.5",
+        "",
+    )
+    assert rows[0]["Date"] == records[2].measured_at.astimezone().strftime("%d %b %Y %H:%M")
+    assert None not in [v for row in rows for v in row.values()]
     left = trend(records, "left")
     points = al.trend_rows(left)
-    assert [p["change_deg"] for p in points] == [0.0, 3.0, 6.0]
-    assert [p["real_change"] for p in points] == [False, False, True]  # 6 deg > MDC 4.7 deg
+    assert [p["change_deg"] for p in points] == [0.0, 3.0, 6.2]
+    assert [p["real_change"] for p in points] == [False, False, True]  # 6.2 deg > MDC 4.7 deg
+    assert [p["change"] for p in points] == ["first test", "within measurement error", "real change"]
+    assert [p["when"] for p in points] == ["1 Jan 2025", "31 Jan 2025", "2 Mar 2025"]  # each date once
     band = al.mdc_band(left)
     assert band == al.Band(30.0, 30.0 - MDC_DEG, 30.0 + MDC_DEG)
     assert al.mdc_band(left, "cm") is None
     assert "real change" in al.mdc_words(left)
     assert "One measurement" in al.mdc_words(trend(records, "right"))
     assert "not a detectable change" in al.mdc_words(trend(records[:2], "left"))
-    assert {r["angle"] for r in rows} == {"front of the shin (inclinometer)"}
+    assert {r["Angle taken along"] for r in rows} == {"front of the shin (inclinometer)"}
     assert al.kind_note(left) is None
+
+
+def test_two_tests_on_one_day_get_their_times_and_never_share_a_label() -> None:
+    morning = record(0, 30.0)
+    records = [
+        morning,
+        dataclasses.replace(morning, measured_at=morning.measured_at + timedelta(hours=6), id=2),
+        dataclasses.replace(morning, measured_at=morning.measured_at + timedelta(hours=6), id=3),
+    ]
+    labels = [p["when"] for p in al.trend_rows(trend(records, "left"))]
+    assert len(set(labels)) == 3
+    assert all(label.startswith("1 Jan 2025 ") for label in labels)
 
 
 def test_history_shows_the_angle_kind_and_trends_keep_kinds_apart() -> None:
@@ -403,7 +506,7 @@ def test_history_shows_the_angle_kind_and_trends_keep_kinds_apart() -> None:
     ]
     records = [*old, record(40, 35.5), record(50, 36.0)]
     rows = al.history_rows(records)
-    assert [r["angle"] for r in rows] == [
+    assert [r["Angle taken along"] for r in rows] == [
         "front of the shin (inclinometer)",
         "front of the shin (inclinometer)",
         "knee-ankle axis (saved before the front-of-shin angle)",

@@ -9,11 +9,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from vision.app_words import finite_float, round_half
 from vision.landmarks import Side
-from vision.norms import POWDEN_2015
+from vision.norms import (
+    HEALTHY_RANGE_CM,
+    HEALTHY_RANGE_DEG,
+    LIMITED_BELOW_CM,
+    LIMITED_BELOW_DEG,
+    NORMAL_FROM_CM,
+    NORMAL_FROM_DEG,
+    POWDEN_2015,
+    Classification,
+)
 from vision.results import Measurement, RepResult
 from vision.storage import ANGLE_KIND_WORDS, FRONT_OF_SHIN, TIBIA_AXIS, MeasurementRecord, Trend
 
@@ -57,66 +67,112 @@ def rep_rows(measurement: Measurement, label: str | None = None) -> list[Row]:
 
 
 def rep_table(measurement: Measurement) -> list[Row]:
-    """The reps as a person reads them: plain column names, figures rounded to what they can claim (0.5 deg,
-    0.5 cm, 0.1 s), blanks for what was not measured, and which rep is the result."""
+    """The reps as a person reads them: five short columns (they fit a phone's width), figures rounded to
+    what they can claim (0.5°, 0.5 cm, 0.1 s) as text, blanks for what was not measured, the result starred.
+    """
     best = measurement.peak.frame if measurement.peak else None
     return [
         {
-            "Rep": rep.index,
-            "From (s)": round(rep.start_time_s, 1),
-            "To (s)": round(rep.end_time_s, 1),
-            "Shin angle (°)": round_half(rep.shin_angle_deg) if math.isfinite(rep.shin_angle_deg) else None,
-            "Knee over toe (cm)": (
-                round_half(rep.knee_over_toe_cm)
-                if rep.knee_over_toe_cm is not None and math.isfinite(rep.knee_over_toe_cm)
-                else None
-            ),
+            "Rep": f"{rep.index} ★" if rep.peak_frame == best else str(rep.index),
+            "Time (s)": f"{rep.start_time_s:.1f} to {rep.end_time_s:.1f}",
+            "Shin angle (°)": _half(rep.shin_angle_deg),
+            "Knee over toe (cm)": _half(rep.knee_over_toe_cm),
             "Counted": "yes" if rep.valid else f"no: {rep.reason or 'not valid'}",
-            "Result": "★" if rep.peak_frame == best else "",
         }
         for rep in measurement.reps
     ]
 
 
+def _half(value: float | None) -> str:
+    """A figure to the nearest 0.5 as text; blank when it was not measured."""
+    number = finite_float(value)
+    return "" if number is None else f"{round_half(number):.1f}"
+
+
 # --- History tables and trends ------------------------------------------------------------------------------
 
 
+HISTORY_COLUMNS = (
+    "Entry",
+    "Date",
+    "Side",
+    "Shin angle (°)",
+    "Knee over toe (cm)",
+    "Toe to wall (cm)",
+    "Reps counted",
+    "Angle taken along",
+    "Scale from",
+    "Notes",
+    "Clip",
+    "Video kept",
+)
+
+
 def history_rows(records: Iterable[MeasurementRecord]) -> list[Row]:
-    """One row per saved measurement, newest first, for the history table."""
-    rows = [
-        {
-            "id": r.id,
-            "date": r.measured_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            "person": r.person,
-            "side": r.side,
-            "shin_angle_deg": round(r.shin_angle_deg, 1),
-            "angle": ANGLE_KIND_WORDS.get(r.angle_kind, r.angle_kind),
-            "knee_over_toe_cm": None if r.knee_over_toe_cm is None else round(r.knee_over_toe_cm, 1),
-            "scale": r.scale_source,
-            "valid_reps": r.reps_valid,
-            "notes": r.notes,
-            "clip": r.clip_name,
-            "video_kept": r.video_path or "",
-        }
-        for r in records
+    """One row per saved test, newest first, for the history table: named columns with units, figures
+    rounded to 0.5, blanks (never None) where nothing was measured."""
+    ordered = sorted(records, key=lambda r: (r.measured_at, r.id or 0), reverse=True)
+    return [
+        dict(
+            zip(
+                HISTORY_COLUMNS,
+                (
+                    r.id or 0,
+                    r.measured_at.astimezone().strftime("%d %b %Y %H:%M"),
+                    r.side,
+                    _half(r.shin_angle_deg),
+                    _half(r.knee_over_toe_cm),
+                    _half(r.toe_to_wall_cm),
+                    r.reps_valid,
+                    ANGLE_KIND_WORDS.get(r.angle_kind, r.angle_kind),
+                    r.scale_source,
+                    r.notes,
+                    r.clip_name or "",
+                    "yes" if r.video_path else "",
+                ),
+                strict=True,
+            )
+        )
+        for r in ordered
     ]
-    return sorted(rows, key=lambda row: (row["date"], row["id"] or 0), reverse=True)
+
+
+FIRST_TEST = "first test"
+WITHIN_ERROR = "within measurement error"
+REAL_CHANGE = "real change"
+#: How each test of a trend stands against the first, in words (the chart's legend, in this order).
+CHANGE_WORDS = {FIRST_TEST: 0, WITHIN_ERROR: 1, REAL_CHANGE: 2}
 
 
 def trend_rows(trend: Trend) -> list[Row]:
-    """Points of one side's trend: date, angle, distance, change from baseline and whether it is real."""
+    """Points of one side's trend, oldest first: a date label written once per test (``when``), the angle,
+    the distance, the change from the first test and, in words, whether it is a real change."""
+    labels = _date_labels([p.measured_at.astimezone().replace(tzinfo=None) for p in trend.points])
     return [
         {
+            "when": label,
             "date": p.measured_at.astimezone().replace(tzinfo=None),
             "side": trend.side,
             "id": p.record_id,
             "shin_angle_deg": p.shin_angle_deg,
+            "shin_angle_shown": round_half(p.shin_angle_deg),
             "knee_over_toe_cm": p.knee_over_toe_cm,
             "change_deg": round(p.from_baseline.delta_deg, 1),
             "real_change": p.from_baseline.detectable,
+            "change": FIRST_TEST if i == 0 else (REAL_CHANGE if p.from_baseline.detectable else WITHIN_ERROR),
             "angle": ANGLE_KIND_WORDS.get(trend.angle_kind, trend.angle_kind),
         }
-        for p in trend.points
+        for i, (p, label) in enumerate(zip(trend.points, labels, strict=True))
+    ]
+
+
+def _date_labels(times: list[datetime]) -> list[str]:
+    """One label per test: its day ("5 Jan 2025"), with the time when two tests share a day."""
+    days = [t.strftime("%-d %b %Y") for t in times]
+    labels = [f"{day} {t:%H:%M}" if days.count(day) > 1 else day for day, t in zip(days, times, strict=True)]
+    return [
+        f"{label} ({labels[:i].count(label) + 1})" if labels.count(label) > 1 else label
+        for i, label in enumerate(labels)
     ]
 
 
@@ -184,3 +240,71 @@ def mdc_words(trend: Trend) -> str:
 
 
 MDC_REFERENCE = POWDEN_2015
+
+
+# --- Where a figure sits against the healthy-adult bands ---------------------------------------------------
+
+#: The bands of one ankle's finding, in order (the gauge's colours follow it).
+BAND_NAMES: dict[Classification, str] = {"limited": "limited", "borderline": "borderline", "normal": "normal"}
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """A figure on its norm's bands: the bands (start, end, middle, name), the figure and its ± span."""
+
+    title: str
+    unit: str
+    low: float
+    high: float
+    ticks: tuple[float, ...]
+    bands: tuple[Row, ...]
+    point: Row
+
+
+def angle_gauge(shin_angle_deg: float, uncertainty_deg: float | None) -> Gauge:
+    """The shin angle on the bands of healthy adults (limited below 35°, normal from 40°)."""
+    return _gauge(
+        "Shin angle against healthy adults (°)",
+        "°",
+        shin_angle_deg,
+        uncertainty_deg,
+        (LIMITED_BELOW_DEG, NORMAL_FROM_DEG, HEALTHY_RANGE_DEG[1]),
+        (20.0, 55.0),
+    )
+
+
+def knee_gauge(knee_over_toe_cm: float, uncertainty_cm: float | None) -> Gauge:
+    """Knee over toe on the knee-to-wall bands of healthy adults (limited below 10 cm, normal from 12 cm)."""
+    return _gauge(
+        "Knee over toe against healthy adults (cm)",
+        "cm",
+        knee_over_toe_cm,
+        uncertainty_cm,
+        (LIMITED_BELOW_CM, NORMAL_FROM_CM, HEALTHY_RANGE_CM[1]),
+        (0.0, 18.0),
+    )
+
+
+def _gauge(
+    title: str,
+    unit: str,
+    value: float,
+    uncertainty: float | None,
+    cuts: tuple[float, float, float],
+    span: tuple[float, float],
+) -> Gauge:
+    spread = uncertainty if uncertainty is not None and math.isfinite(uncertainty) else 0.0
+    low = min(span[0], math.floor(value - spread - 1.0))
+    high = max(span[1], math.ceil(value + spread + 1.0))
+    limited_below, normal_from, _ = cuts
+    edges = ((low, limited_below), (limited_below, normal_from), (normal_from, high))
+    bands = tuple(
+        {"band": name, "start": a, "end": b, "middle": (a + b) / 2, "range": f"{a:g}-{b:g}"}
+        for name, (a, b) in zip(BAND_NAMES.values(), edges, strict=True)
+    )
+    shown = round_half(value)
+    label = f"{shown:.1f}{' ' if unit == 'cm' else ''}{unit}"
+    if spread:
+        label += f" ± {max(round_half(spread), 0.5):.1f}"
+    point = {"value": value, "from": value - spread, "to": value + spread, "label": label}
+    return Gauge(title, unit, low, high, cuts, bands, point)

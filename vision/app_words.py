@@ -65,7 +65,7 @@ def no_result(measurement: Measurement) -> NoResult | None:
     seen = f"{len(reps)} forward rock{'s' if len(reps) != 1 else ''} seen, {counted} counted."
     if not reps:
         seen = "No forward rock of the knee over a planted foot was seen."
-    reason = measurement.status_message or "No rep could be counted (see why for each rep below)."
+    reason = app_words(measurement.status_message or "No rep could be counted (see why for each rep below).")
     return NoResult(f"No result for the {measurement.side} ankle", _sentence(reason), seen, NEXT_STEPS)
 
 
@@ -156,7 +156,30 @@ def camera_words(measurement: Measurement) -> str:
         return f"{look}; turn from side-on not measured (assumed side-on: a floor marker measures it)"
     where = "behind" if yaw > 0 else "in front of"
     turn = "side-on" if abs(yaw) < 0.5 else f"turned {abs(yaw):.0f}° from side-on ({where} the person)"
-    return f"{look}, {turn}: corrected for (from the {measurement.camera_source})"
+    return f"{look}, {turn}: corrected for (from {camera_source_words(measurement.camera_source)})"
+
+
+#: What gave the camera's orientation, as the engine names it (parts joined by " + "), in the app's words.
+_CAMERA_SOURCE_WORDS = {
+    "aruco marker": "the printed marker on the floor",
+    "a4 sheet": "the A4 sheet on the floor",
+    "letter sheet": "the Letter sheet on the floor",
+    "its edges": "its edges",
+    "horizontal edges": "level lines in the picture",
+    "vertical edges": "upright lines in the picture",
+    "scene edges": "straight lines in the room",
+    "room lines": "their direction",
+    "none": "nothing (assumed upright and side-on)",
+}
+
+
+def camera_source_words(source: str | None) -> str:
+    """The engine's name for what gave the camera's orientation ("aruco marker + its edges"), in words."""
+    parts = [p.strip() for p in (source or "none").split("+") if p.strip()]
+    words = [_CAMERA_SOURCE_WORDS.get(p.lower(), p) for p in parts]
+    if len(words) == 2 and words[1] == "its edges":
+        return f"{words[0]} and its edges"
+    return " and ".join(words) or _CAMERA_SOURCE_WORDS["none"]
 
 
 def headline(measurement: Measurement, foot_length_cm: float | None) -> Headline:
@@ -203,6 +226,21 @@ SHIN_ANGLE_HELP = (
     "The shin's forward lean from vertical along the front of the shin, as a clinician's inclinometer "
     "resting on the shin reads it. Compared with 35-45° in healthy adults (Bennell 1998; Konor 2012)."
 )
+KNEE_OVER_TOE_HELP = (
+    "How far the front of the knee passed the toes at the deepest lunge, heel down (+ = past the toes). "
+    "Compared with the knee-to-wall score of healthy adults, 10-14 cm (Hoch & McKeon 2011)."
+)
+TOE_TO_WALL_HELP = (
+    "From the toes to the wall. When the knee reached the wall this is the knee-to-wall score itself, "
+    "compared with 10-14 cm in healthy adults (Hoch & McKeon 2011)."
+)
+#: The two thresholds, in one line wherever either is shown.
+THRESHOLDS_LINE = (
+    f"Between the two ankles, a difference over {ASYMMETRY_DEG:g}° or {ASYMMETRY_CM:g} cm matters (more than "
+    "most healthy people show: Hoch & McKeon 2011; Chisholm 2012). Between two tests of one ankle, a change "
+    f"over {norms.MDC_DEG:g}° or {norms.MDC_CM:g} cm is real (more than the measurement error: minimal "
+    "detectable change, Powden 2015)."
+)
 TIBIA_AXIS_HELP = (
     "The line from the knee's centre to the ankle's centre, as motion capture reports it: it reads a few "
     "degrees less than the front of the shin. Not compared with the norms."
@@ -224,26 +262,22 @@ def format_angle(value: float | None) -> str:
 
 
 def format_cm(value: float | None, uncertainty: float | None = None) -> str:
-    """A distance with its 1-sigma; one known to worse than ``norms.ROUGH_CM`` is shown as rough, to the
-    centimetre, not as a crisp figure."""
+    """A distance to 0.5 cm with its 1-sigma; one known to worse than ``norms.ROUGH_CM`` is shown as rough,
+    to the centimetre, not as a crisp figure."""
     if value is None:
         return "n/a"
-    if norms.rough_cm(uncertainty):
+    if uncertainty is not None and norms.rough_cm(uncertainty):
         whole = round(value)
-        return (
-            f"about {whole:+d} cm (rough: ± {uncertainty:.1f})"
-            if whole
-            else f"about 0 cm (rough: ± {uncertainty:.1f})"
-        )
-    text = f"{value:+.1f} cm"
-    return f"{text} ± {uncertainty:.1f}" if uncertainty is not None else text
+        return f"about {whole:+d} cm (rough: ± {round_half(uncertainty):.1f})".replace("+0 cm", "0 cm")
+    text = f"{round_half(value):+.1f} cm".replace("+0.0 cm", "0.0 cm").replace("-0.0 cm", "0.0 cm")
+    return f"{text} ± {max(round_half(uncertainty), 0.5):.1f}" if uncertainty is not None else text
 
 
 def knee_position_words(cm: float | None, foot_ratio: float | None) -> str:
     """Plain words for the knee-over-toe distance at the deepest lunge."""
     if cm is not None:
         where = "past" if cm >= 0 else "behind"
-        return f"knee {abs(cm):.1f} cm {where} the toes"
+        return f"knee {abs(round_half(cm)):.1f} cm {where} the toes"
     if foot_ratio is not None:
         where = "past" if foot_ratio >= 0 else "behind"
         return f"knee {abs(foot_ratio) * 100:.0f}% of a foot length {where} the toes (no scale)"
@@ -265,6 +299,12 @@ class NormsSummary:
     references: tuple[str, ...]
 
 
+#: A finding's short name, as its heading.
+BAND_TITLES: dict[Classification, str] = {
+    "limited": "Limited",
+    "borderline": "Borderline",
+    "normal": "Normal",
+}
 BAND_WORDS: dict[Classification, str] = {
     "limited": "limited (below the range of healthy adults)",
     "borderline": "borderline (in the lower half of the healthy range)",
@@ -278,27 +318,59 @@ def norms_summary(result: SideResult) -> NormsSummary:
     low_deg, high_deg = HEALTHY_RANGE_DEG
     low_cm, high_cm = HEALTHY_RANGE_CM
     parts = [
-        f"Shin angle {round_half(result.shin_angle_deg):.1f}° (front of the shin) against "
-        f"{low_deg:g}-{high_deg:g}° in healthy adults measured with an inclinometer "
-        "(Bennell 1998; Konor 2012)"
+        f"Shin angle {round_half(result.shin_angle_deg):.1f}° against {low_deg:g}-{high_deg:g}° in healthy "
+        "adults measured with an inclinometer (Bennell 1998; Konor 2012)"
     ]
     references = [BENNELL_1998, KONOR_2012]
     if result.knee_to_wall_cm is not None:
         parts.append(
-            f"knee-to-wall {result.knee_to_wall_cm:.1f} cm against {low_cm:g}-{high_cm:g} cm "
-            "(Hoch & McKeon 2011)"
+            f"knee over toe {round_half(result.knee_to_wall_cm):.1f} cm against the knee-to-wall "
+            f"{low_cm:g}-{high_cm:g} cm (Hoch & McKeon 2011)"
         )
         references.append(HOCH_MCKEON_2011)
-    return NormsSummary(band, "; ".join(parts) + f". Overall: {BAND_WORDS[band]}.", tuple(references))
+    return NormsSummary(band, "; ".join(parts) + f". Overall {BAND_WORDS[band]}.", tuple(references))
 
 
 def plain_warnings(measurement: Measurement) -> list[str]:
-    """The engine's warnings and the reasons reps were rejected, as sentences."""
-    sentences = [_sentence(w) for w in measurement.warnings]
+    """The engine's warnings and the reasons reps were rejected, as sentences in the app's words."""
+    sentences = [_sentence(app_words(w)) for w in measurement.warnings]
     for rep in measurement.reps:
         if not rep.valid and rep.reason:
-            sentences.append(_sentence(f"rep {rep.index} was not counted: {rep.reason}"))
+            sentences.append(_sentence(app_words(f"rep {rep.index} was not counted: {rep.reason}")))
     return sentences
+
+
+#: The engine's (and the command line's) phrases, and what the app says instead.
+_APP_PHRASES: tuple[tuple[str, str], ...] = (
+    (r",? or pass --side\b", ", or say which ankle it is (One clip, I pick the side)"),
+    (r"\bpass --side\b", "say which ankle it is"),
+    (r"--foot-length\b", "the foot length in the sidebar"),
+    (r"--marker-size\b", "the marker size in the sidebar"),
+    (r"--paper\b", "the sheet of paper in the sidebar"),
+    (r"\bprinted ArUco marker\b", "printed marker"),
+    (r"\bArUco marker\b", "printed marker"),
+    (r"\baruco marker \+ its edges\b", "printed marker and its edges"),
+    (r"\baruco\b", "printed marker"),
+    (r"\+-\s*", "± "),
+    (r"(\d)\s*deg\b", "\\1°"),
+    (r"(± [\d.]+°?), 1 sigma,", "\\1"),
+    (r"(\d) %", "\\1%"),
+)
+
+
+def app_words(text: str) -> str:
+    """One of the engine's messages in the app's words: no command-line flags, no camera-model jargon, a
+    share of the foot length over 100% as a number of foot lengths, "±" and "°" for "+-" and "deg"."""
+    for pattern, words in _APP_PHRASES:
+        text = re.sub(pattern, words, text)
+    return re.sub(r"(\d+(?:\.\d+)?)% of (?:the|a) foot length", _foot_lengths, text)
+
+
+def _foot_lengths(match: re.Match[str]) -> str:
+    percent = float(match.group(1))
+    if percent <= 100:
+        return match.group(0)
+    return f"{percent / 100:.1f} foot lengths"
 
 
 def _sentence(text: str) -> str:

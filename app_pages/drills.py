@@ -1,0 +1,54 @@
+"""Drills page: a plan from both ankles' results and where the limit is felt."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.session import LIMIT_FEELS, current_analyses, make_plan
+from vision import app_logic as al
+from vision.drills import CATEGORY_ORDER, DISCLAIMER, PlanItem
+
+CATEGORY_TITLES = {"soft_tissue": "1. Soft tissue", "joint": "2. Joint", "loading": "3. Loading"}
+
+
+def main() -> None:
+    st.header("Drills")
+    st.info(DISCLAIMER)
+    analyses = current_analyses()
+    if not any(al.has_result(a.measurement) for a in analyses.values()):
+        st.info("Measure at least one ankle with a result first on the **Measure** page.")
+        return
+    label = st.radio(
+        "Where did you feel the limit at the deepest lunge?",
+        tuple(LIMIT_FEELS),
+        index=tuple(LIMIT_FEELS.values()).index("unsure"),
+        key="limit_feel",
+    )
+    drill_plan = make_plan(analyses, LIMIT_FEELS[str(label)])
+    if drill_plan is None:
+        st.info("No result to plan from: measure again on the **Measure** page.")
+        return
+    for side, band in drill_plan.classification_by_side:
+        st.markdown(f"- **{side.capitalize()} ankle:** {al.BAND_WORDS[band]}")
+    with st.expander("Why this plan", expanded=True):
+        for reason in drill_plan.rationale:
+            st.markdown(f"- {reason}")
+    for category in CATEGORY_ORDER:
+        items = [item for item in drill_plan.items if item.drill.category == category]
+        if items:
+            st.subheader(CATEGORY_TITLES[category])
+            for item in items:
+                show_drill(item)
+
+
+def show_drill(item: PlanItem) -> None:
+    sets = ", ".join(f"{s} {n} set{'s' if n != 1 else ''}" for s, n in item.sets_by_side)
+    with st.expander(f"{item.drill.name} — {sets} x {item.dose}"):
+        st.markdown(f"*{item.drill.purpose}*")
+        st.markdown(f"**Set-up:** {item.drill.setup}")
+        st.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(item.drill.steps, start=1)))
+        for caution in item.drill.cautions:
+            st.caption(f"⚠️ {caution}")
+
+
+main()
