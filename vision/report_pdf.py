@@ -1,0 +1,809 @@
+"""A one-page A4 PDF report of a SAVED session, so any past test can be reported again after a restart.
+
+**Session**: one person's tests saved on one calendar day (in the local time zone unless one is given): the
+newest left-ankle record and the newest right-ankle record of that day. Either side may be missing (a
+session of one ankle). Everything on the page comes from the history file (`vision.storage`):
+
+* a crop of each side's annotated peak frame around the leg (knee to toes, with the drawn shin line and
+  angle), saved with the record (``peak_crop_jpeg``, schema v4; older rows get a placeholder);
+* each side's figures with their ± (1 standard uncertainty): the shin angle along the front of the shin, as
+  the clinic's inclinometer reads it, the tibia axis (knee-ankle line), knee over toe and toe to wall;
+* the left-right asymmetry, counted as real above 5° / 1.5 cm (`vision.norms`);
+* each side's trend over the person's history up to this session, a change counted as real beyond the
+  minimal detectable change 4.7° / 1.9 cm; rows of the other angle kind are never compared;
+* the drill plan (`vision.drills.plan`; the limit feel is not saved, so it is a parameter) and the
+  disclaimer.
+
+Saving side: `record_fields` turns an engine result and its annotated peak frame into the extra record fields
+(``MeasurementRecord(..., **record_fields(measurement, annotated))``); `leg_crop` is the pure cut it uses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
+from typing import TypedDict
+
+import cv2
+import matplotlib
+import numpy as np
+import numpy.typing as npt
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from vision.drills import DISCLAIMER, DrillPlan, LimitFeel, plan
+from vision.export import interpolate_frames
+from vision.norms import (
+    ASYMMETRY_CM,
+    ASYMMETRY_DEG,
+    HEALTHY_RANGE_CM,
+    HEALTHY_RANGE_DEG,
+    MDC_CM,
+    MDC_DEG,
+    ROUGH_CM,
+    Side,
+    SideResult,
+    asymmetry,
+    classify,
+)
+from vision.results import STATUS_OK, Measurement
+from vision.storage import FRONT_OF_SHIN, HistoryStore, MeasurementRecord, Trend, TrendPoint, trend
+
+ImageBGR = npt.NDArray[np.uint8]
+
+__all__ = [
+    "CROP_MAX_SIDE_PX",
+    "PeakRecordFields",
+    "Session",
+    "find_session",
+    "leg_crop",
+    "peak_points_px",
+    "record_fields",
+    "report_file_name",
+    "report_pdf",
+    "session_pdf",
+    "sessions",
+]
+
+SIDES: tuple[Side, Side] = ("left", "right")
+CROP_MAX_SIDE_PX = 720  # stored crops are scaled down to this long side (about 40-80 kB as JPEG)
+CROP_JPEG_QUALITY = 88
+LEG_CROP_POINTS = ("knee", "ankle", "heel", "toe")
+#: Least room beside the leg in a crop, as a fraction of the frame's short side: the angle label that
+#: `vision.annotate` draws beside the ankle spans about 0.13 of it ("24.6°" plus its gap to the vertical).
+LABEL_ROOM = 0.16
+
+# --- Saving: the peak crop and the extra record fields ------------------------------------------------------
+
+
+def leg_crop(
+    frame_bgr: ImageBGR, points_px: Mapping[str, tuple[float, float]], margin: float = 0.3
+) -> ImageBGR:
+    """The part of ``frame_bgr`` around the lower leg: knee, ankle, heel and toe with room around them.
+
+    ``points_px`` holds pixel (x, y) of ``knee``, ``ankle``, ``heel`` and ``toe`` in ``frame_bgr`` (missing or
+    NaN points are skipped); ``margin`` is the room on every side as a fraction of the shin length (knee to
+    ankle), for the shin line drawn 0.15 shin lengths past the knee. Left and right get at least
+    ``LABEL_ROOM`` of the frame's short side, as `vision.annotate` sizes its text by the short side: the
+    angle label beside the ankle stays in.
+    Without a knee and an ankle the whole frame is returned. Pure: returns a copy, never a view.
+    """
+    if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
+        raise ValueError(f"expected a BGR uint8 image (H, W, 3), got {frame_bgr.dtype} {frame_bgr.shape}")
+    if not math.isfinite(margin) or margin < 0:
+        raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
+    height, width = frame_bgr.shape[:2]
+    found = {
+        name: np.asarray(points_px[name], dtype=np.float64)
+        for name in LEG_CROP_POINTS
+        if name in points_px and bool(np.all(np.isfinite(np.asarray(points_px[name], dtype=np.float64))))
+    }
+    if "knee" not in found or "ankle" not in found:
+        return frame_bgr.copy()
+    xy = np.stack(list(found.values()))
+    pad = margin * float(np.linalg.norm(found["knee"] - found["ankle"]))
+    pad_xy = np.array(
+        [max(pad, LABEL_ROOM * min(height, width)), max(pad, 0.5 * LABEL_ROOM * min(height, width))]
+    )
+    x0, y0 = np.floor(xy.min(axis=0) - pad_xy)
+    x1, y1 = np.ceil(xy.max(axis=0) + pad_xy)
+    x0, y0 = max(0, int(x0)), max(0, int(y0))
+    x1, y1 = min(width, int(x1)), min(height, int(y1))
+    if x1 - x0 < 2 or y1 - y0 < 2:  # the leg lies outside the frame
+        return frame_bgr.copy()
+    return np.array(frame_bgr[y0:y1, x0:x1], copy=True)
+
+
+def peak_points_px(measurement: Measurement) -> dict[str, tuple[float, float]]:
+    """The tested leg's pixel points (upright frame of the clip) at the result's frame, as drawn on it."""
+    if measurement.peak is None:
+        raise ValueError("the measurement has no result (no peak)")
+    series = measurement.frames
+    points = {}
+    for name, track in series.leg_px.items():
+        x, y = interpolate_frames(series.frame_index, track, [measurement.peak.frame])[0]
+        points[name] = (float(x), float(y))
+    return points
+
+
+class PeakRecordFields(TypedDict):
+    """The `MeasurementRecord` fields that come from the engine's result and its annotated peak frame."""
+
+    shin_angle_uncertainty_deg: float | None
+    tibia_axis_deg: float | None
+    tibia_axis_uncertainty_deg: float | None
+    toe_to_wall_uncertainty_cm: float | None
+    peak_crop_jpeg: bytes | None
+
+
+def record_fields(measurement: Measurement, annotated_peak_bgr: ImageBGR | None) -> PeakRecordFields:
+    """The extra history fields of a measured side: the ± of its figures, the tibia axis and the peak crop.
+
+    ``annotated_peak_bgr`` is the result's frame with the leg and angle drawn (e.g. `export.peak_image`, or
+    the app's peak picture decoded), at the clip's upright size or scaled down uniformly (the scale is read
+    from its width); None saves no crop. Use as ``MeasurementRecord(..., **record_fields(m, image))`` or
+    ``dataclasses.replace(record, **record_fields(m, image))``. Raises ValueError without a result.
+    """
+    peak = measurement.peak
+    if peak is None or measurement.status != STATUS_OK:
+        raise ValueError("the measurement has no result to save")
+    crop_jpeg = None
+    if annotated_peak_bgr is not None:
+        scale = annotated_peak_bgr.shape[1] / max(measurement.video.width, 1)
+        points = {name: (x * scale, y * scale) for name, (x, y) in peak_points_px(measurement).items()}
+        crop_jpeg = _jpeg(_shrink(leg_crop(annotated_peak_bgr, points), CROP_MAX_SIDE_PX))
+    wall = peak.wall
+    return PeakRecordFields(
+        shin_angle_uncertainty_deg=_finite_or_none(peak.shin_angle_uncertainty_deg),
+        tibia_axis_deg=_finite_or_none(peak.tibia_axis_deg),
+        tibia_axis_uncertainty_deg=_finite_or_none(peak.tibia_axis_uncertainty_deg),
+        toe_to_wall_uncertainty_cm=(
+            _finite_or_none(wall.toe_to_wall_uncertainty_cm)
+            if wall is not None and wall.toe_to_wall_cm is not None
+            else None
+        ),
+        peak_crop_jpeg=crop_jpeg,
+    )
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _shrink(image: ImageBGR, max_side_px: int) -> ImageBGR:
+    scale = max_side_px / max(image.shape[:2])
+    if scale >= 1.0:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _jpeg(image: ImageBGR) -> bytes:
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY])
+    if not ok:
+        raise ValueError("could not encode the peak crop as JPEG")
+    return bytes(encoded.tobytes())
+
+
+# --- Sessions -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    """One person's tests of one day: the newest left and the newest right record saved that day."""
+
+    person: str
+    day: date
+    left: MeasurementRecord | None
+    right: MeasurementRecord | None
+
+    def record(self, side: Side) -> MeasurementRecord | None:
+        return self.left if side == "left" else self.right
+
+    @property
+    def record_ids(self) -> tuple[int, ...]:
+        return tuple(r.id for r in (self.left, self.right) if r is not None and r.id is not None)
+
+    @property
+    def label(self) -> str:
+        """One line for a picker: ``2024-03-01 - Ana - left and right``."""
+        sides = " and ".join(side for side in SIDES if self.record(side) is not None)
+        return f"{self.day.isoformat()} - {self.person} - {sides}"
+
+
+def _day(record: MeasurementRecord, tz: tzinfo | None) -> date:
+    return record.measured_at.astimezone(tz).date()
+
+
+def sessions(store: HistoryStore, person: str | None = None, tz: tzinfo | None = None) -> list[Session]:
+    """Every session in the history (or one person's), newest first. Days are in ``tz`` (None: local time).
+
+    The records carry no crops (they are read when a report is made).
+    """
+    newest: dict[tuple[str, date], dict[Side, MeasurementRecord]] = {}
+    for record in store.list(person=person):  # oldest first: later records of the day replace earlier ones
+        newest.setdefault((record.person, _day(record, tz)), {})[record.side] = record
+    found = [
+        Session(name, day, sides.get("left"), sides.get("right")) for (name, day), sides in newest.items()
+    ]
+    return sorted(found, key=_session_order, reverse=True)
+
+
+def _session_order(session: Session) -> tuple[date, datetime, str]:
+    latest = max(r.measured_at for r in (session.left, session.right) if r is not None)
+    return session.day, latest, session.person
+
+
+def find_session(store: HistoryStore, person: str, day: date, tz: tzinfo | None = None) -> Session:
+    """The session of ``person`` on ``day`` with its records read in full (crops included).
+
+    Raises KeyError when that person has no test saved on that day.
+    """
+    for session in sessions(store, person, tz):
+        if session.person == person and session.day == day:
+            left, right = (
+                store.get(r.id) if r is not None and r.id is not None else r
+                for r in (session.left, session.right)
+            )
+            return dataclasses.replace(session, left=left, right=right)
+    raise KeyError(f"{person} has no test saved on {day.isoformat()}")
+
+
+def report_file_name(session: Session) -> str:
+    """A download name such as ``dorsiflex_Ana_Lopez_2024-03-01.pdf``."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in session.person.strip()).strip("_")
+    return f"dorsiflex_{safe or 'report'}_{session.day.isoformat()}.pdf"
+
+
+def session_pdf(
+    store: HistoryStore,
+    person: str,
+    day: date,
+    limit_feel: LimitFeel = "unsure",
+    tz: tzinfo | None = None,
+    created_at: datetime | None = None,
+) -> bytes:
+    """The one-page A4 PDF of ``person``'s session on ``day``, from the history alone.
+
+    The trend uses that person's records up to each side's test of this session. Raises KeyError when there
+    is no such session.
+    """
+    session = find_session(store, person, day, tz)
+    return report_pdf(session, store.list(person=person), limit_feel, tz, created_at)
+
+
+# --- The page -----------------------------------------------------------------------------------------------
+
+_FONT = "DejaVu"
+_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+_PAGE_W, _PAGE_H = 210.0, 297.0
+_MARGIN = 10.0
+_GAP = 6.0
+_COL_W = (_PAGE_W - 2 * _MARGIN - _GAP) / 2
+_LABEL_W = 27.0  # at least; wider for a longer label
+_CHART_H = 21.0
+_CROP_HEIGHTS_MM = (
+    92.0,
+    88.0,
+    84.0,
+    80.0,
+    76.0,
+    72.0,
+    68.0,
+    64.0,
+    60.0,
+)  # the largest that lets everything fit on the page
+_INK = (17, 17, 17)
+_GREY = (90, 90, 90)
+_RULE = (187, 187, 187)
+_BLUE = (31, 78, 140)
+_RED = (164, 0, 0)
+_BAND = (223, 233, 245)
+_FLAG = (138, 90, 0)
+_BAND_WORDS: dict[str, str] = {
+    "limited": "limited (below healthy adults)",
+    "borderline": "borderline (low healthy range)",
+    "normal": "normal (mid healthy range or above)",
+}
+_FEEL_WORDS: dict[str, str] = {
+    "front_pinch": "a pinch at the front of the ankle",
+    "calf_pull": "a pull in the calf",
+    "achilles_pain": "pain at the Achilles",
+    "unsure": "not recorded / not sure",
+}
+
+
+class _Page(FPDF):
+    """FPDF with the report's font, one A4 page, no automatic page breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.set_auto_page_break(False)
+        self.set_margins(_MARGIN, _MARGIN, _MARGIN)
+        self.add_font(_FONT, "", _FONT_DIR / "DejaVuSans.ttf")
+        self.add_font(_FONT, "B", _FONT_DIR / "DejaVuSans-Bold.ttf")
+        self.bottom = 0.0  # the lowest point drawn, to check that the page holds everything
+
+    def close_fonts(self) -> None:
+        """Close the font files (fontTools keeps a lazily read TrueType file open until then)."""
+        for font in self.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+
+    def font(self, size: float, bold: bool = False, colour: tuple[int, int, int] = _INK) -> None:
+        self.set_font(_FONT, "B" if bold else "", size)
+        self.set_text_color(*colour)
+
+    def para(self, x: float, w: float, h: float, text: str, align: str = "L") -> None:
+        """Wrapped text at (x, current y); the cursor moves below it."""
+        self.set_x(x)
+        self.multi_cell(w, h, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.bottom = max(self.bottom, self.get_y())
+
+    def heading(self, text: str, x: float = _MARGIN, w: float = _PAGE_W - 2 * _MARGIN) -> None:
+        self.font(10.5, bold=True)
+        self.set_x(x)
+        self.cell(w, 5.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_draw_color(*_RULE)
+        self.set_line_width(0.2)
+        self.line(x, self.get_y(), x + w, self.get_y())
+        self.set_y(self.get_y() + 1.2)
+        self.bottom = max(self.bottom, self.get_y())
+
+
+def report_pdf(
+    session: Session,
+    history: Sequence[MeasurementRecord],
+    limit_feel: LimitFeel = "unsure",
+    tz: tzinfo | None = None,
+    created_at: datetime | None = None,
+) -> bytes:
+    """The one-page A4 PDF of ``session`` (records with their crops) against the person's ``history``.
+
+    ``history`` may hold any of the person's records (with or without crops, other people's are ignored);
+    each side's trend keeps those of its angle kind up to the session's test. Raises ValueError for a session
+    without records.
+    """
+    if session.left is None and session.right is None:
+        raise ValueError("a report needs at least one saved side")
+    created = created_at or datetime.now(UTC)
+    for crop_height in _CROP_HEIGHTS_MM:
+        pdf = _build(session, history, limit_feel, tz, created, crop_height)
+        if pdf.bottom <= _PAGE_H - _MARGIN + 0.01 or crop_height == _CROP_HEIGHTS_MM[-1]:
+            break
+        pdf.close_fonts()
+    try:
+        return bytes(pdf.output())
+    finally:
+        pdf.close_fonts()
+
+
+def _build(
+    session: Session,
+    history: Sequence[MeasurementRecord],
+    limit_feel: LimitFeel,
+    tz: tzinfo | None,
+    created_at: datetime,
+    crop_height: float,
+) -> _Page:
+    pdf = _Page()
+    title = f"Ankle dorsiflexion: {session.person}"
+    pdf.set_title(f"{title}, {session.day.isoformat()}")
+    pdf.set_creator("dorsiflex")
+    pdf.set_creation_date(created_at)
+    pdf.add_page()
+    size = 16.0  # smaller for a long name, then wrapped
+    pdf.font(size, bold=True)
+    while size > 11.0 and pdf.get_string_width(title) > _PAGE_W - 2 * _MARGIN:
+        size -= 1.0
+        pdf.font(size, bold=True)
+    pdf.para(_MARGIN, _PAGE_W - 2 * _MARGIN, size * 0.5, title)
+    pdf.font(8.5, colour=_GREY)
+    times = ", ".join(
+        f"{side} {record.measured_at.astimezone(tz).strftime('%H:%M')}"
+        for side in SIDES
+        if (record := session.record(side)) is not None
+    )
+    pdf.para(
+        _MARGIN,
+        _PAGE_W - 2 * _MARGIN,
+        4,
+        f"Weight-bearing lunge (knee-to-wall) test of {session.day.strftime('%d %B %Y')} ({times}), measured "
+        f"from side-on video with dorsiflex. Report made "
+        f"{created_at.astimezone(tz).strftime('%Y-%m-%d %H:%M')} from the saved history.",
+    )
+    pdf.set_y(pdf.get_y() + 1.5)
+    _sides(pdf, session, crop_height)
+    _asymmetry(pdf, session)
+    _trends(pdf, session, history)
+    _plan(pdf, session, limit_feel)
+    _footer(pdf, session)
+    return pdf
+
+
+def _half_angle(value: float) -> float:
+    return round(value * 2) / 2
+
+
+def _angle(value: float, uncertainty: float | None) -> str:
+    text = f"{_half_angle(value):.1f}°"
+    if uncertainty is not None:
+        text += f" ± {max(_half_angle(uncertainty), 0.5):.1f}°"
+    return text
+
+
+def _cm(value: float, uncertainty: float | None, signed: bool = True) -> str:
+    if uncertainty is not None and uncertainty > ROUGH_CM:
+        whole = round(value)
+        shown = f"{whole:+d}" if signed and whole else f"{whole:d}"
+        return f"about {shown} cm (rough: ± {uncertainty:.1f} cm)"
+    text = f"{value:+.1f} cm" if signed else f"{value:.1f} cm"
+    return f"{text} ± {uncertainty:.1f} cm" if uncertainty is not None else text
+
+
+def _figure_rows(record: MeasurementRecord) -> list[tuple[str, str]]:
+    if record.angle_kind == FRONT_OF_SHIN:
+        rows = [("Shin angle", _angle(record.shin_angle_deg, record.shin_angle_uncertainty_deg))]
+        if record.tibia_axis_deg is not None:
+            rows.append(("Tibia axis", _angle(record.tibia_axis_deg, record.tibia_axis_uncertainty_deg)))
+    else:
+        rows = [("Knee-ankle axis", _angle(record.shin_angle_deg, None) + " (saved before the shin angle)")]
+    if record.knee_over_toe_cm is not None:
+        text = _cm(record.knee_over_toe_cm, record.knee_over_toe_uncertainty_cm)
+        if not text.startswith("about 0 "):
+            text += " (knee past the toes)" if record.knee_over_toe_cm >= 0 else " (knee behind the toes)"
+        rows.append(("Knee over toe", text))
+    elif record.knee_over_toe_foot_ratio is not None:
+        rows.append(("Knee over toe", f"{record.knee_over_toe_foot_ratio:+.2f} foot lengths (no scale)"))
+    if record.toe_to_wall_cm is not None:
+        reached = (
+            " (knee at the wall)"
+            if record.knee_reached_wall
+            else (" (knee short of the wall)" if record.knee_reached_wall is False else "")
+        )
+        rows.append(
+            (
+                "Toe to wall",
+                _cm(record.toe_to_wall_cm, record.toe_to_wall_uncertainty_cm, signed=False) + reached,
+            )
+        )
+    if record.angle_kind == FRONT_OF_SHIN:
+        band = classify(record.shin_angle_deg, record.knee_over_toe_cm)
+        rows.append(("Against norms", _BAND_WORDS[band]))
+    rows.append(("Reps counted", f"{record.reps_valid} (scale: {_scale_words(record.scale_source)})"))
+    return rows
+
+
+def _scale_words(source: str) -> str:
+    return {
+        "aruco": "printed marker",
+        "a4": "A4 sheet",
+        "letter": "Letter sheet",
+        "foot": "foot length",
+        "foot_length": "foot length",
+        "none": "none (no cm)",
+    }.get(source, source)
+
+
+def _aspect(jpeg: bytes | None) -> float | None:
+    """Width over height of a JPEG, None without a readable one."""
+    if jpeg is None:
+        return None
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    return None if image is None else image.shape[1] / image.shape[0]
+
+
+def _sides(pdf: _Page, session: Session, max_height: float) -> None:
+    """Each side's crop (both in boxes of one height, as tall as the page allows) and its figures."""
+    aspects = [
+        aspect
+        for side in SIDES
+        if (record := session.record(side)) is not None and (aspect := _aspect(record.peak_crop_jpeg))
+    ]
+    crop_height = max((min(max_height, _COL_W / a) for a in aspects), default=min(max_height, 60.0))
+    top = pdf.get_y()
+    bottoms = []
+    for column, side in enumerate(SIDES):
+        x = _MARGIN + column * (_COL_W + _GAP)
+        pdf.set_y(top)
+        pdf.heading(f"{side.capitalize()} ankle", x, _COL_W)
+        record = session.record(side)
+        y = pdf.get_y()
+        if record is None:
+            pdf.set_fill_color(240, 240, 240)
+            pdf.rect(x, y, _COL_W, crop_height, style="F")
+            pdf.font(9, colour=_GREY)
+            pdf.set_xy(x, y + crop_height / 2 - 3)
+            pdf.cell(_COL_W, 6, f"No {side} ankle test saved on this day", align="C")
+            bottoms.append(y + crop_height)
+            continue
+        _crop(pdf, record, x, y, crop_height)
+        pdf.set_y(y + crop_height + 1.5)
+        rows = _figure_rows(record)
+        pdf.font(8.5, bold=True)
+        label_w = max(_LABEL_W, *(pdf.get_string_width(label) + 2.0 for label, _ in rows))
+        for label, value in rows:
+            pdf.set_x(x)
+            pdf.font(8.5, bold=True)
+            pdf.cell(label_w, 4.3, label)
+            pdf.font(8.5)
+            pdf.multi_cell(_COL_W - label_w, 4.3, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        bottoms.append(pdf.get_y())
+    pdf.set_y(max(bottoms))
+    pdf.font(7, colour=_GREY)
+    pdf.para(
+        _MARGIN,
+        _PAGE_W - 2 * _MARGIN,
+        3.2,
+        "Shin angle: the front of the shin from vertical, as the clinic's inclinometer reads it (healthy "
+        f"adults {HEALTHY_RANGE_DEG[0]:g}-{HEALTHY_RANGE_DEG[1]:g}°); tibia axis: the knee-ankle line, not "
+        "compared with norms. Knee over toe: front of the knee to the toe tip along the floor (+ = past "
+        "the toes); toe to wall: the knee-to-wall score when the knee reached the wall (healthy adults "
+        f"{HEALTHY_RANGE_CM[0]:g}-{HEALTHY_RANGE_CM[1]:g} cm). ± is one standard uncertainty.",
+    )
+
+
+def _crop(pdf: _Page, record: MeasurementRecord, x: float, y: float, height: float) -> None:
+    pdf.set_fill_color(34, 34, 34)
+    if record.peak_crop_jpeg is None:
+        pdf.rect(x, y, _COL_W, height, style="F")
+        pdf.font(9, colour=(220, 220, 220))
+        pdf.set_xy(x, y + height / 2 - 3)
+        pdf.cell(_COL_W, 6, "No picture saved with this test", align="C")
+        return
+    aspect = _aspect(record.peak_crop_jpeg) or 1.0
+    w, h = (_COL_W, _COL_W / aspect) if _COL_W / aspect <= height else (height * aspect, height)
+    pdf.rect(x, y, _COL_W, height, style="F")
+    pdf.image(
+        io.BytesIO(record.peak_crop_jpeg),
+        x=x + (_COL_W - w) / 2,
+        y=y + (height - h) / 2,
+        w=w,
+        h=h,
+        alt_text=f"{record.side} ankle at the deepest valid lunge, shin line and angle drawn",
+    )
+
+
+def _side_results(session: Session) -> dict[Side, SideResult]:
+    return {
+        side: SideResult(record.shin_angle_deg, record.knee_over_toe_cm)
+        for side in SIDES
+        if (record := session.record(side)) is not None
+    }
+
+
+def _asymmetry(pdf: _Page, session: Session) -> None:
+    left, right = session.left, session.right
+    if left is None or right is None:
+        return
+    pdf.set_y(pdf.get_y() + 1.5)
+    pdf.heading("Left vs right")
+    threshold = f"{ASYMMETRY_DEG:g}° / {ASYMMETRY_CM:g} cm"
+    if left.angle_kind != right.angle_kind:
+        pdf.font(9)
+        pdf.para(_MARGIN, _PAGE_W - 2 * _MARGIN, 4.3, "The two sides hold different angles: not compared.")
+        return
+    results = _side_results(session)
+    diff = asymmetry(results["left"], results["right"])
+    figures = f"{diff.diff_deg:.1f}°" + (f" and {diff.diff_cm:.1f} cm" if diff.diff_cm is not None else "")
+    if diff.significant:
+        text = (
+            f"The sides differ by {figures}: more than the {threshold} that counts as a real difference "
+            f"between sides. The {diff.stiffer_side} ankle is stiffer."
+        )
+    else:
+        text = (
+            f"The sides differ by {figures}: within the {threshold} that measurement error and normal "
+            "variation can explain (Hoch & McKeon 2011; Chisholm 2012)."
+        )
+    y = pdf.get_y()
+    pdf.font(9, bold=diff.significant)
+    pdf.para(_MARGIN + 2.5, _PAGE_W - 2 * _MARGIN - 2.5, 4.3, text)
+    pdf.set_draw_color(*(_FLAG if diff.significant else _RULE))
+    pdf.set_line_width(0.9)
+    pdf.line(_MARGIN + 0.5, y + 0.3, _MARGIN + 0.5, pdf.get_y() - 0.3)
+
+
+def _trends(pdf: _Page, session: Session, history: Sequence[MeasurementRecord]) -> None:
+    pdf.set_y(pdf.get_y() + 1.5)
+    pdf.heading("Trend (shin angle over this person's tests, up to this session)")
+    top = pdf.get_y()
+    bottoms = []
+    for column, side in enumerate(SIDES):
+        x = _MARGIN + column * (_COL_W + _GAP)
+        record = session.record(side)
+        pdf.set_y(top)
+        if record is None:
+            bottoms.append(top)
+            continue
+        mine = [
+            r
+            for r in history
+            if r.person == session.person and r.side == side and r.measured_at <= record.measured_at
+        ]
+        if record.id not in {r.id for r in mine}:
+            mine.append(record)
+        side_trend = trend(mine, side, angle_kind=record.angle_kind)
+        pdf.font(8.5, bold=True)
+        pdf.set_x(x)
+        pdf.cell(_COL_W, 4.3, f"{side.capitalize()} ({_tests(len(side_trend.points))})")
+        _chart(pdf, side_trend, record.id, x, top + 4.6, _COL_W, _CHART_H)
+        pdf.set_y(top + 4.6 + _CHART_H + 0.8)
+        pdf.font(7.5)
+        for line in _trend_lines(side_trend, record.id):
+            pdf.para(x, _COL_W, 3.4, line)
+        bottoms.append(pdf.get_y())
+    pdf.set_y(max(bottoms))
+    pdf.font(7, colour=_GREY)
+    pdf.para(
+        _MARGIN,
+        _PAGE_W - 2 * _MARGIN,
+        3.2,
+        f"Shaded: the first test ± {MDC_DEG:g}°, the minimal detectable change between sessions (Powden "
+        f"2015); red points lie beyond it, a real change. A smaller change (or one under {MDC_CM:g} cm) may "
+        f"be measurement error. This is the re-test threshold; the {ASYMMETRY_DEG:g}° / {ASYMMETRY_CM:g} cm "
+        "between sides is another one.",
+    )
+
+
+def _point_of(side_trend: Trend, record_id: int | None) -> int:
+    for i, point in enumerate(side_trend.points):
+        if point.record_id == record_id:
+            return i
+    return len(side_trend.points) - 1
+
+
+def _change_words(point: TrendPoint, baseline: bool) -> str:
+    change = point.from_baseline if baseline else point.from_previous
+    parts = [f"{change.delta_deg:+.1f}° " + ("real change" if change.detectable_deg else "(within error)")]
+    if change.delta_cm is not None:
+        words = "real change" if change.detectable_cm else "(within error)"
+        parts.append(f"{change.delta_cm:+.1f} cm {words}")
+    return "; ".join(parts)
+
+
+def _trend_lines(side_trend: Trend, record_id: int | None) -> list[str]:
+    points = side_trend.points
+    lines = []
+    if len(points) < 2:
+        lines.append("First saved test of this side: the trend starts here.")
+    else:
+        i = _point_of(side_trend, record_id)
+        first = points[0].measured_at.strftime("%Y-%m-%d")
+        if i > 0:
+            lines.append(f"vs first ({first}): {_change_words(points[i], baseline=True)}")
+            previous = points[i - 1].measured_at.strftime("%Y-%m-%d")
+            if i > 1:
+                lines.append(f"vs previous ({previous}): {_change_words(points[i], baseline=False)}")
+    if side_trend.other_kind_count:
+        n = side_trend.other_kind_count
+        lines.append(
+            f"{n} older test{'s' if n != 1 else ''} of the knee-ankle axis angle not compared with these."
+            if side_trend.angle_kind == FRONT_OF_SHIN
+            else f"{n} test{'s' if n != 1 else ''} of the front-of-shin angle not compared with these."
+        )
+    return lines
+
+
+def _chart(
+    pdf: _Page, side_trend: Trend, record_id: int | None, x: float, y: float, w: float, h: float
+) -> None:
+    """The shin angle over time with the first test ± MDC band; the session's test ringed."""
+    points = side_trend.points
+    values = [p.shin_angle_deg for p in points]
+    times = [p.measured_at.timestamp() for p in points]
+    base = values[0]
+    low = min(*values, base - side_trend.mdc_deg) - 2.0
+    high = max(*values, base + side_trend.mdc_deg) + 2.0
+    left, right, top, bottom = x + 9.0, x + w - 3.0, y + 1.0, y + h - 4.0
+    t0, t1 = min(times), max(times)
+
+    def px(t: float) -> float:
+        return left + (right - left) * ((t - t0) / (t1 - t0) if t1 > t0 else 0.5)
+
+    def py(v: float) -> float:
+        return bottom - (bottom - top) * (v - low) / (high - low)
+
+    pdf.set_draw_color(*_RULE)
+    pdf.set_line_width(0.15)
+    pdf.rect(left, top, right - left, bottom - top)
+    pdf.set_fill_color(*_BAND)
+    band_top = py(base + side_trend.mdc_deg)
+    pdf.rect(left, band_top, right - left, py(base - side_trend.mdc_deg) - band_top, style="F")
+    pdf.font(6.5, colour=_GREY)
+    for tick in _ticks(low, high):
+        pdf.line(left - 0.8, py(tick), left, py(tick))
+        pdf.text(x, py(tick) + 1.0, f"{tick:.0f}°")
+    pdf.text(left, y + h, points[0].measured_at.strftime("%Y-%m-%d"))
+    last = points[-1].measured_at.strftime("%Y-%m-%d")
+    if len(points) > 1:
+        pdf.text(right - pdf.get_string_width(last), y + h, last)
+    pdf.set_draw_color(*_BLUE)
+    pdf.set_line_width(0.35)
+    xy = [(px(t), py(v)) for t, v in zip(times, values, strict=True)]
+    if len(xy) > 1:
+        pdf.polyline(xy)
+    radius = 0.9 if len(points) <= 40 else 0.6
+    current = _point_of(side_trend, record_id)
+    for i, ((cx, cy), point) in enumerate(zip(xy, points, strict=True)):
+        colour = _RED if point.from_baseline.detectable_deg else _BLUE
+        pdf.set_fill_color(*colour)
+        pdf.ellipse(cx - radius, cy - radius, 2 * radius, 2 * radius, style="F")
+        if i == current:
+            pdf.set_draw_color(*_INK)
+            pdf.set_line_width(0.3)
+            ring = radius + 0.8
+            pdf.ellipse(cx - ring, cy - ring, 2 * ring, 2 * ring)
+    pdf.bottom = max(pdf.bottom, y + h)
+
+
+def _ticks(low: float, high: float) -> list[float]:
+    step = 5.0 if high - low <= 30 else 10.0
+    start = math.ceil(low / step) * step
+    return [start + i * step for i in range(int((high - start) // step) + 1)]
+
+
+def _plan(pdf: _Page, session: Session, limit_feel: LimitFeel) -> None:
+    results = _side_results(session)
+    drill_plan: DrillPlan = plan(results.get("left"), results.get("right"), limit_feel)
+    pdf.set_y(pdf.get_y() + 1.5)
+    pdf.heading(f"Drill plan (where the limit is felt: {_FEEL_WORDS.get(limit_feel, limit_feel)})")
+    items = list(drill_plan.items)
+    half = (len(items) + 1) // 2
+    top = pdf.get_y()
+    bottoms = []
+    for column, chunk in enumerate((items[:half], items[half:])):
+        x = _MARGIN + column * (_COL_W + _GAP)
+        pdf.set_y(top)
+        for number, item in enumerate(chunk, start=1 + column * half):
+            sets = ", ".join(f"{side} {n} set{'s' if n != 1 else ''}" for side, n in item.sets_by_side)
+            pdf.font(8, bold=True)
+            pdf.para(x, _COL_W, 3.6, f"{number}. {item.drill.name}")
+            pdf.font(7.5)
+            pdf.para(x + 3.5, _COL_W - 3.5, 3.3, f"{sets}; one set: {item.dose}")
+        bottoms.append(pdf.get_y())
+    pdf.set_y(max(bottoms) + 0.8)
+    pdf.font(7, colour=_GREY)
+    # The per-side sentences repeat the figures and bands shown above: the rest says why this plan.
+    side_openings = tuple(f"{side.capitalize()} ankle: " for side in SIDES)
+    for reason in drill_plan.rationale:
+        if not reason.startswith(side_openings):
+            pdf.para(_MARGIN, _PAGE_W - 2 * _MARGIN, 3.1, reason)
+    if any(r.angle_kind != FRONT_OF_SHIN for r in (session.left, session.right) if r is not None):
+        pdf.para(
+            _MARGIN,
+            _PAGE_W - 2 * _MARGIN,
+            3.1,
+            "The angles of this session are knee-ankle axis angles (saved before the front-of-shin angle): "
+            "they read a few degrees below the inclinometer norms the plan uses.",
+        )
+
+
+def _footer(pdf: _Page, session: Session) -> None:
+    pdf.set_y(pdf.get_y() + 2.0)
+    pdf.set_draw_color(*_RULE)
+    pdf.set_line_width(0.2)
+    pdf.line(_MARGIN, pdf.get_y(), _PAGE_W - _MARGIN, pdf.get_y())
+    pdf.set_y(pdf.get_y() + 1.0)
+    pdf.font(8, bold=True)
+    pdf.para(_MARGIN, _PAGE_W - 2 * _MARGIN, 3.6, DISCLAIMER)
+    pdf.font(6.5, colour=_GREY)
+    ids = ", ".join(str(i) for i in session.record_ids)
+    pdf.para(
+        _MARGIN,
+        _PAGE_W - 2 * _MARGIN,
+        3.0,
+        "A measuring aid, not a diagnosis. Sources: Powden 2015 (minimal detectable change), Hoch & "
+        "McKeon 2011 and Chisholm 2012 (between sides), Bennell 1998 and Konor 2012 (norms). "
+        f"History records {ids}.",
+    )
+
+
+def _tests(n: int) -> str:
+    return f"{n} test{'s' if n != 1 else ''}"
