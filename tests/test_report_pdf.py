@@ -25,6 +25,7 @@ from vision.report_pdf import (
     leg_crop,
     record_fields,
     report_file_name,
+    session_of_records,
     session_pdf,
     sessions,
 )
@@ -240,6 +241,27 @@ def test_find_session_reads_the_crops_and_refuses_a_day_without_tests(store: His
         find_session(store, "Nobody", DAY.date(), tz=UTC)
 
 
+def test_a_session_of_chosen_records(store: HistoryStore) -> None:
+    retake = store.add(record("left", DAY, 30.0, peak_crop_jpeg=crop_jpeg()))
+    store.add(record("left", DAY + timedelta(hours=1), 31.0))
+    right = store.add(record("right", DAY + timedelta(hours=2), 33.0))
+    ben = store.add(record("right", DAY, 40.0, person="Ben"))
+    chosen = session_of_records(store, [right, retake], tz=UTC)
+    assert (chosen.person, chosen.day, chosen.record_ids) == ("Ana", DAY.date(), (retake, right))
+    assert chosen.left is not None
+    assert chosen.left.peak_crop_jpeg is not None  # read in full
+    pdf = report_pdf.report_pdf(chosen, store.list(person="Ana"), tz=UTC)
+    assert "30.0° ± 2.5°" in text_of(pdf)
+    with pytest.raises(ValueError, match="one person"):
+        session_of_records(store, [retake, ben])
+    with pytest.raises(ValueError, match="one record per side"):
+        session_of_records(store, [retake, retake + 1])
+    with pytest.raises(ValueError, match="at least one"):
+        session_of_records(store, [])
+    with pytest.raises(KeyError):
+        session_of_records(store, [999])
+
+
 def test_report_file_name() -> None:
     session = Session("Ana López / coach", date(2026, 3, 10), record(), None)
     assert report_file_name(session) == "dorsiflex_Ana_López___coach_2026-03-10.pdf"
@@ -348,6 +370,19 @@ def test_a_long_history_and_the_longest_plan_still_fit_one_page(store: HistorySt
     assert "40 older tests of the knee-ankle axis angle not compared" in text
     assert "about +6 cm (rough: ± 2.4 cm)" in text
     assert "7. " in text  # the longest plan: seven drills
+    assert DISCLAIMER in text
+    assert min(image_heights_mm(pdf)) >= 60.0
+
+
+def test_a_very_long_name_is_shortened_in_the_title(store: HistoryStore) -> None:
+    person = "Ana " + "Very-Long-Family-Name " * 20
+    store.add(record("left", DAY, 36.0, person=person, peak_crop_jpeg=crop_jpeg()))
+    store.add(record("right", DAY, 37.0, person=person, peak_crop_jpeg=crop_jpeg()))
+    pdf = session_pdf(store, person, DAY.date(), tz=UTC)
+    assert_one_a4_page(pdf)
+    text = text_of(pdf)
+    assert "Ankle dorsiflexion: Ana Very-Long-Family-Name" in text
+    assert "…" in text
     assert DISCLAIMER in text
     assert min(image_heights_mm(pdf)) >= 60.0
 

@@ -66,6 +66,7 @@ __all__ = [
     "record_fields",
     "report_file_name",
     "report_pdf",
+    "session_of_records",
     "session_pdf",
     "sessions",
 ]
@@ -254,6 +255,24 @@ def find_session(store: HistoryStore, person: str, day: date, tz: tzinfo | None 
     raise KeyError(f"{person} has no test saved on {day.isoformat()}")
 
 
+def session_of_records(store: HistoryStore, record_ids: Sequence[int], tz: tzinfo | None = None) -> Session:
+    """A session made of chosen records (e.g. the two just saved, or an earlier retake), crops included.
+
+    Its day is the newest record's (in ``tz``, None: local time). Raises KeyError for an unknown id,
+    ValueError unless the records are one person's, at most one per side.
+    """
+    records = [store.get(record_id) for record_id in record_ids]
+    if not records:
+        raise ValueError("a session needs at least one record")
+    if len({r.person for r in records}) != 1:
+        raise ValueError("a session holds one person's records")
+    by_side = {r.side: r for r in records}
+    if len(by_side) != len(records):
+        raise ValueError("a session holds at most one record per side")
+    newest = max(records, key=lambda r: r.measured_at)
+    return Session(newest.person, _day(newest, tz), by_side.get("left"), by_side.get("right"))
+
+
 def report_file_name(session: Session) -> str:
     """A download name such as ``dorsiflex_Ana_Lopez_2024-03-01.pdf``."""
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in session.person.strip()).strip("_")
@@ -285,19 +304,11 @@ _PAGE_W, _PAGE_H = 210.0, 297.0
 _MARGIN = 10.0
 _GAP = 6.0
 _COL_W = (_PAGE_W - 2 * _MARGIN - _GAP) / 2
+_NAME_MAX = 90  # characters of the person's name in the title (two lines at most)
 _LABEL_W = 27.0  # at least; wider for a longer label
 _CHART_H = 21.0
-_CROP_HEIGHTS_MM = (
-    92.0,
-    88.0,
-    84.0,
-    80.0,
-    76.0,
-    72.0,
-    68.0,
-    64.0,
-    60.0,
-)  # the largest that lets everything fit on the page
+_CROP_MAX_MM = 92.0  # the crops' height: as tall as the page allows between these
+_CROP_MIN_MM = 60.0
 _INK = (17, 17, 17)
 _GREY = (90, 90, 90)
 _RULE = (187, 187, 187)
@@ -328,6 +339,7 @@ class _Page(FPDF):
         self.add_font(_FONT, "", _FONT_DIR / "DejaVuSans.ttf")
         self.add_font(_FONT, "B", _FONT_DIR / "DejaVuSans-Bold.ttf")
         self.bottom = 0.0  # the lowest point drawn, to check that the page holds everything
+        self.crop_height = 0.0  # the height given to the peak crops
 
     def close_fonts(self) -> None:
         """Close the font files (fontTools keeps a lazily read TrueType file open until then)."""
@@ -373,11 +385,14 @@ def report_pdf(
     if session.left is None and session.right is None:
         raise ValueError("a report needs at least one saved side")
     created = created_at or datetime.now(UTC)
-    for crop_height in _CROP_HEIGHTS_MM:
-        pdf = _build(session, history, limit_feel, tz, created, crop_height)
-        if pdf.bottom <= _PAGE_H - _MARGIN + 0.01 or crop_height == _CROP_HEIGHTS_MM[-1]:
-            break
+    # Laid out with the tallest crops first; if the page overflows, once more with crops shorter by the
+    # overflow (everything below them moves up by as much), never below the smallest readable size.
+    pdf = _build(session, history, limit_feel, tz, created, _CROP_MAX_MM)
+    overflow = pdf.bottom - (_PAGE_H - _MARGIN)
+    if overflow > 0:
         pdf.close_fonts()
+        height = max(_CROP_MIN_MM, pdf.crop_height - overflow - 0.5)
+        pdf = _build(session, history, limit_feel, tz, created, height)
     try:
         return bytes(pdf.output())
     finally:
@@ -393,7 +408,8 @@ def _build(
     crop_height: float,
 ) -> _Page:
     pdf = _Page()
-    title = f"Ankle dorsiflexion: {session.person}"
+    name = session.person if len(session.person) <= _NAME_MAX else session.person[: _NAME_MAX - 1] + "…"
+    title = f"Ankle dorsiflexion: {name}"
     pdf.set_title(f"{title}, {session.day.isoformat()}")
     pdf.set_creator("dorsiflex")
     pdf.set_creation_date(created_at)
@@ -506,7 +522,8 @@ def _sides(pdf: _Page, session: Session, max_height: float) -> None:
         for side in SIDES
         if (record := session.record(side)) is not None and (aspect := _aspect(record.peak_crop_jpeg))
     ]
-    crop_height = max((min(max_height, _COL_W / a) for a in aspects), default=min(max_height, 60.0))
+    crop_height = max((min(max_height, _COL_W / a) for a in aspects), default=min(max_height, _CROP_MIN_MM))
+    pdf.crop_height = crop_height
     top = pdf.get_y()
     bottoms = []
     for column, side in enumerate(SIDES):
