@@ -14,12 +14,12 @@ import streamlit as st
 from app_pages.sidebar import about, sidebar
 
 PAGES = (
-    st.Page("app_pages/measure.py", title="Measure", icon="📏", default=True),
-    st.Page("app_pages/live.py", title="Live camera", icon="🎥"),
-    st.Page("app_pages/compare.py", title="Left vs right", icon="↔️"),
-    st.Page("app_pages/drills.py", title="Drills", icon="🏋️"),
-    st.Page("app_pages/history.py", title="History", icon="📈"),
-    st.Page("app_pages/report.py", title="Report", icon="📄"),
+    st.Page("app_pages/measure.py", title="Measure", icon=":material/straighten:", default=True),
+    st.Page("app_pages/live.py", title="Live camera", icon=":material/videocam:"),
+    st.Page("app_pages/compare.py", title="Left vs right", icon=":material/compare_arrows:"),
+    st.Page("app_pages/drills.py", title="Drills", icon=":material/fitness_center:"),
+    st.Page("app_pages/history.py", title="History", icon=":material/show_chart:"),
+    st.Page("app_pages/report.py", title="Report", icon=":material/description:"),
 )
 
 

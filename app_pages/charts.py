@@ -113,33 +113,46 @@ def trend_chart(rows: list[dict[str, Any]], band: al.Band | None, title: str) ->
 
 
 def norm_gauge(gauge: app_tables.Gauge) -> alt.LayerChart:
-    """Where one figure sits against the healthy-adult bands: the bands, the figure and its ±."""
-    bands = pd.DataFrame(gauge.bands)
-    point = pd.DataFrame([gauge.point])
+    """Where one figure sits against the healthy-adult bands: the bands, the figure (a diamond) and its ±."""
+    bands = pd.DataFrame(gauge.bands).assign(row="")
+    point = pd.DataFrame([gauge.point]).assign(row="")
     x_scale = alt.Scale(domain=[gauge.low, gauge.high], nice=False, clamp=True)
+    axis = alt.Axis(values=list(gauge.ticks), format="~g", title=None, grid=False)
+    y = alt.Y("row:N", axis=None)
     band_layer = (
         alt.Chart(bands)
-        .mark_rect(stroke="white", strokeWidth=1)
+        .mark_bar(stroke="white", strokeWidth=1)
         .encode(
-            alt.X("start:Q", scale=x_scale, title=None, axis=alt.Axis(values=list(gauge.ticks), format="g")),
+            alt.X("start:Q", scale=x_scale, axis=axis),
             alt.X2("end:Q"),
+            y,
             alt.Color("band:N", scale=BAND_COLOURS, legend=None),
             tooltip=[alt.Tooltip("band:N", title="band"), alt.Tooltip("range:N", title=gauge.unit)],
         )
     )
     names = (
         alt.Chart(bands)
-        .mark_text(fontSize=10, color="#555", baseline="middle")
-        .encode(alt.X("middle:Q", scale=x_scale), alt.Text("band:N"))
+        .mark_text(fontSize=10, color="#52606d", dy=-10)
+        .encode(alt.X("middle:Q", scale=x_scale), y, alt.Text("band:N"))
     )
     error = (
         alt.Chart(point)
-        .mark_rule(strokeWidth=3, color="#1f2933")
-        .encode(alt.X("from:Q", scale=x_scale), alt.X2("to:Q"))
+        .mark_rule(strokeWidth=3, color="#1f2933", yOffset=6)
+        .encode(alt.X("from:Q", scale=x_scale), alt.X2("to:Q"), y)
     )
     mark = (
         alt.Chart(point)
-        .mark_point(shape="diamond", filled=True, size=160, color="#1f2933")
-        .encode(alt.X("value:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title=gauge.title)])
+        .mark_point(shape="diamond", filled=True, size=160, color="#1f2933", opacity=1, yOffset=6)
+        .encode(alt.X("value:Q", scale=x_scale), y, tooltip=[alt.Tooltip("label:N", title=gauge.title)])
     )
-    return alt.layer(band_layer, names, error, mark).properties(height=46, title=gauge.title)
+    # Streamlit's default autosize ("fit") would count the title and the axis in the height: "fit-x" keeps
+    # the 30 px for the bands and fits the width only.
+    return (
+        alt.layer(band_layer, names, error, mark)
+        .properties(
+            height=40,
+            title=alt.TitleParams(f"{gauge.title}: {gauge.point['label']}", anchor="start", fontSize=13),
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        )
+        .configure_view(stroke=None)
+    )

@@ -49,16 +49,14 @@ def show_figures(analysis: al.ClipAnalysis, head: al.Headline) -> None:
         al.format_angle_pm(head.shin_angle_deg, head.shin_angle_uncertainty_deg),
         help=app_words.SHIN_ANGLE_HELP,
     )
-    cols[1].metric(
-        "Knee over toe",
-        al.format_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm),
-        help=app_words.KNEE_OVER_TOE_HELP,
-    )
+    knee_shown, knee_left_out = app_words.metric_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm)
+    cols[1].metric("Knee over toe", knee_shown, help=app_words.KNEE_OVER_TOE_HELP)
     cols[2].metric("Reps counted", f"{head.valid_reps} of {head.total_reps}")
     lines = [
         f"**Shin angle:** {al.shin_angle_words(head)} ± is one standard deviation.",
         f"**Knee over toe:** {al.knee_position_words(head.knee_over_toe_cm, head.knee_over_toe_foot_ratio)}"
-        f"; scale from {app_words.app_words(head.scale_source)}.",
+        + (f" ({knee_left_out})" if knee_left_out else "")
+        + f"; scale from {app_words.app_words(head.scale_source)}.",
     ]
     if head.toe_to_wall_cm is not None:
         reached = "the knee reached the wall" if head.knee_reached_wall else "the knee stopped short of it"
@@ -82,7 +80,7 @@ def show_finding(m: Measurement, head: al.Headline) -> None:
     result = al.side_result(m)
     if result is None or head.shin_angle_deg is None:
         return
-    summary = al.norms_summary(result)
+    summary = al.norms_summary(result, head.knee_over_toe_uncertainty_cm)
     st.markdown(f"**Finding: {app_words.BAND_TITLES[summary.band]}.** {summary.text}")
     gauges = [app_tables.angle_gauge(head.shin_angle_deg, head.shin_angle_uncertainty_deg)]
     if head.knee_over_toe_cm is not None:

@@ -200,7 +200,9 @@ def test_norms_summary_reads_once_and_the_thresholds_are_explained() -> None:
     assert "::" not in summary.text.replace(" ", "")
     assert "Overall: limited:" not in summary.text
     assert summary.text.endswith("Overall limited (below the range of healthy adults).")
-    assert "knee over toe 8.5 cm against the knee-to-wall 10-14 cm" in summary.text
+    assert "knee over toe +8.5 cm against the knee-to-wall 10-14 cm" in summary.text
+    rough = al.norms_summary(SideResult(31.2, -0.4), knee_uncertainty_cm=1.7)
+    assert "knee over toe about 0 cm against" in rough.text  # as rough as the figure above it
     assert app_words.BAND_TITLES[summary.band] == "Limited"
     line = app_words.THRESHOLDS_LINE
     assert "5° or 1.5 cm" in line
@@ -219,7 +221,7 @@ def test_the_angle_gauge_puts_the_figure_in_its_band(angle: float, band: str) ->
     assert gauge.bands[0]["end"] == 35.0
     assert gauge.bands[1]["end"] == 40.0
     assert gauge.point["from"] == pytest.approx(angle - 1.2)
-    assert gauge.point["label"] == f"{angle:.1f}° ± 1.0"
+    assert gauge.point["label"] == f"{angle:.1f}° ± 1.0°"
 
 
 def test_the_knee_gauge_widens_for_a_figure_off_its_scale() -> None:
@@ -227,7 +229,7 @@ def test_the_knee_gauge_widens_for_a_figure_off_its_scale() -> None:
     assert gauge.low <= -4.0 - 2.6
     assert gauge.high == 18.0
     assert gauge.bands[0]["band"] == "limited"
-    assert gauge.point["label"] == "-4.0 cm ± 2.5"
+    assert gauge.point["label"] == "about -4 cm"  # rough (± 2.6 cm): to the centimetre, as the figure
 
 
 def test_side_result_is_none_without_a_peak() -> None:

@@ -29,7 +29,8 @@ import pytest
 from clips import WALK_SIDE, missing_reason, trim
 
 from vision import MeasureOptions, app_logic, measure
-from vision.app_logic import format_angle_pm, format_cm
+from vision.app_logic import format_angle_pm
+from vision.app_words import metric_cm
 from vision.drills import plan
 from vision.report import ReportInput, build_report
 from vision.storage import MeasurementRecord, trend
@@ -152,10 +153,16 @@ def shot(page: object, name: str) -> None:
 
 def open_page(page: object, label: str) -> None:
     """Click a page in the sidebar's page list (opening the sidebar first on a phone-width screen)."""
-    link = page.get_by_test_id("stSidebarNavLink").filter(has_text=label).first  # type: ignore[attr-defined]
-    if not link.is_visible():
-        page.get_by_test_id("stExpandSidebarButton").click()  # type: ignore[attr-defined]
-    link.click()
+    expand = page.get_by_test_id("stExpandSidebarButton")  # type: ignore[attr-defined]
+    phone = expand.is_visible()  # a collapsed sidebar (phone width) is moved off the screen, not hidden
+    if phone:
+        expand.click()
+        page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=label).first.click()  # type: ignore[attr-defined]
+    collapse = page.get_by_test_id("stSidebarCollapseButton")  # type: ignore[attr-defined]
+    if phone and collapse.is_visible():  # give the page its width back, as a phone user does
+        collapse.click()
+        page.wait_for_timeout(500)  # type: ignore[attr-defined]
     page.get_by_role("heading", name=label).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
 
 
@@ -187,9 +194,8 @@ def test_upload_measure_save_and_history(app_url: str, playwright: object) -> No
         assert metric_value(page, "Reps counted") == f"{valid} of {len(expected['reps'])}"
         peak = expected["peak"]
         if peak["knee_over_toe_cm"] is not None:  # a marker or sheet in the clip gives centimetres
-            assert metric_value(page, "Knee over toe") == format_cm(
-                peak["knee_over_toe_cm"], peak["knee_over_toe_uncertainty_cm"]
-            )
+            shown, _ = metric_cm(peak["knee_over_toe_cm"], peak["knee_over_toe_uncertainty_cm"])
+            assert metric_value(page, "Knee over toe") == shown
         assert page.get_by_text(f"{front_leg.capitalize()} ankle — {clip.name}").count() == 1
         image = page.get_by_test_id("stImage").locator("img").first
         image.wait_for(timeout=60_000)
@@ -387,7 +393,7 @@ def test_the_printable_marker_downloads_from_the_sidebar(app_url: str, playwrigh
         browser.close()  # type: ignore[attr-defined]
 
 
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 390, "height": 2600}  # a phone's width; tall, as Streamlit scrolls inside the page
 NO_SIDEWAYS_SCROLL = """() => {
     const wide = el => el.scrollWidth > el.clientWidth + 1;
     const main = document.querySelector('[data-testid="stMain"]');

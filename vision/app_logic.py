@@ -443,7 +443,8 @@ def _pair_panel(part: PairSide, scale: float) -> ImageBGR:
     lines = [side_label(m.side), format_angle_pm(head.shin_angle_deg, head.shin_angle_uncertainty_deg)]
     if head.knee_over_toe_cm is not None:
         lines.append(format_cm(head.knee_over_toe_cm))
-    return draw_leg(crop, shifted, m.peak.shin_angle_deg, up, lines=lines)
+    drawn = [line.replace("±", "+-") for line in lines]  # OpenCV's fonts draw ASCII (and ° as a circle)
+    return draw_leg(crop, shifted, m.peak.shin_angle_deg, up, lines=drawn)
 
 
 # --- History ------------------------------------------------------------------------------------------------

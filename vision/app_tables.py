@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from vision.app_words import finite_float, round_half
+from vision.app_words import finite_float, format_angle_pm, metric_cm, round_half
 from vision.landmarks import Side
 from vision.norms import (
     HEALTHY_RANGE_CM,
@@ -264,7 +264,7 @@ class Gauge:
 def angle_gauge(shin_angle_deg: float, uncertainty_deg: float | None) -> Gauge:
     """The shin angle on the bands of healthy adults (limited below 35°, normal from 40°)."""
     return _gauge(
-        "Shin angle against healthy adults (°)",
+        "Shin angle against healthy adults",
         "°",
         shin_angle_deg,
         uncertainty_deg,
@@ -276,7 +276,7 @@ def angle_gauge(shin_angle_deg: float, uncertainty_deg: float | None) -> Gauge:
 def knee_gauge(knee_over_toe_cm: float, uncertainty_cm: float | None) -> Gauge:
     """Knee over toe on the knee-to-wall bands of healthy adults (limited below 10 cm, normal from 12 cm)."""
     return _gauge(
-        "Knee over toe against healthy adults (cm)",
+        "Knee over toe against healthy adults",
         "cm",
         knee_over_toe_cm,
         uncertainty_cm,
@@ -302,9 +302,7 @@ def _gauge(
         {"band": name, "start": a, "end": b, "middle": (a + b) / 2, "range": f"{a:g}-{b:g}"}
         for name, (a, b) in zip(BAND_NAMES.values(), edges, strict=True)
     )
-    shown = round_half(value)
-    label = f"{shown:.1f}{' ' if unit == 'cm' else ''}{unit}"
-    if spread:
-        label += f" ± {max(round_half(spread), 0.5):.1f}"
+    # As the headline figure shows it (a rough distance to the centimetre).
+    label = metric_cm(value, uncertainty)[0] if unit == "cm" else format_angle_pm(value, uncertainty)
     point = {"value": value, "from": value - spread, "to": value + spread, "label": label}
     return Gauge(title, unit, low, high, cuts, bands, point)

@@ -273,6 +273,16 @@ def format_cm(value: float | None, uncertainty: float | None = None) -> str:
     return f"{text} ± {max(round_half(uncertainty), 0.5):.1f}" if uncertainty is not None else text
 
 
+def metric_cm(value: float | None, uncertainty: float | None) -> tuple[str, str]:
+    """A distance short enough for a headline figure, and what it leaves out: ("+11.0 cm ± 0.5", "") for a
+    crisp one, ("about +7 cm", "rough: ± 2.5 cm, read it to the centimetre") for a rough one."""
+    if value is None or uncertainty is None or not norms.rough_cm(uncertainty):
+        return format_cm(value, uncertainty), ""
+    whole = round(value)
+    shown = f"about {whole:+d} cm".replace("+0 cm", "0 cm")
+    return shown, f"rough: ± {round_half(uncertainty):.1f} cm, read it to the centimetre"
+
+
 def knee_position_words(cm: float | None, foot_ratio: float | None) -> str:
     """Plain words for the knee-over-toe distance at the deepest lunge."""
     if cm is not None:
@@ -312,8 +322,9 @@ BAND_WORDS: dict[Classification, str] = {
 }
 
 
-def norms_summary(result: SideResult) -> NormsSummary:
-    """Where one ankle sits against published healthy-adult values, with the references."""
+def norms_summary(result: SideResult, knee_uncertainty_cm: float | None = None) -> NormsSummary:
+    """Where one ankle sits against published healthy-adult values, with the references (a rough knee over
+    toe, ``knee_uncertainty_cm`` over ``norms.ROUGH_CM``, is written as rough, as in the figures)."""
     band = classify(result.shin_angle_deg, result.knee_to_wall_cm)
     low_deg, high_deg = HEALTHY_RANGE_DEG
     low_cm, high_cm = HEALTHY_RANGE_CM
@@ -323,9 +334,9 @@ def norms_summary(result: SideResult) -> NormsSummary:
     ]
     references = [BENNELL_1998, KONOR_2012]
     if result.knee_to_wall_cm is not None:
+        knee = metric_cm(result.knee_to_wall_cm, knee_uncertainty_cm)[0]
         parts.append(
-            f"knee over toe {round_half(result.knee_to_wall_cm):.1f} cm against the knee-to-wall "
-            f"{low_cm:g}-{high_cm:g} cm (Hoch & McKeon 2011)"
+            f"knee over toe {knee} against the knee-to-wall {low_cm:g}-{high_cm:g} cm (Hoch & McKeon 2011)"
         )
         references.append(HOCH_MCKEON_2011)
     return NormsSummary(band, "; ".join(parts) + f". Overall {BAND_WORDS[band]}.", tuple(references))
@@ -398,9 +409,9 @@ def compare(left: Measurement, right: Measurement) -> Comparison | None:
     if left_result is None or right_result is None:
         return None
     diff = asymmetry(left_result, right_result)
-    figures = f"{diff.diff_deg:.1f}°"
+    figures = f"{round_half(diff.diff_deg):.1f}°"
     if diff.diff_cm is not None:
-        figures += f" and {diff.diff_cm:.1f} cm"
+        figures += f" and {round_half(diff.diff_cm):.1f} cm"
     threshold = f"{ASYMMETRY_DEG:g}° / {ASYMMETRY_CM:g} cm"
     if diff.significant:
         text = (
