@@ -7,7 +7,6 @@ from typing import Any
 import streamlit as st
 
 from app_pages.filming import FILMING_GUIDE
-from app_pages.result_view import show_result
 from app_pages.session import (
     ROOT,
     UPLOAD_TYPES,
@@ -19,10 +18,11 @@ from app_pages.session import (
     setup_check_cached,
     state,
 )
-from vision import app_logic as al
+from vision import app_clips
 from vision.errors import InputError
 from vision.landmarks import Side
 
+SIDES: tuple[Side, Side] = ("left", "right")
 Upload = tuple[str, Any, Side | None]  # slot, the uploaded file (or None), the side asked for
 
 
@@ -49,7 +49,9 @@ def main() -> None:
             "No result yet: upload a clip, film one on the **Live camera** page, or try the sample clips."
         )
         return
-    for side in al.SIDES:
+    from app_pages.result_view import show_result  # charts and tables: loaded with the first result
+
+    for side in SIDES:
         if side in analyses:
             show_result(analyses[side], side)
     if len(analyses) == 2:
@@ -66,11 +68,13 @@ def filming_guide(open_: bool) -> None:
 
 def samples_button() -> None:
     ss = state()
-    samples = al.sample_clips(ROOT)
+    samples = app_clips.sample_clips(ROOT)
     if samples and st.button("Try the sample clips", type="primary" if not ss.sources else "secondary"):
         for sample in samples:
             data = sample.path.read_bytes()
-            add_source(Source(sample.path.name, data, al.digest(data), sample.side, "sample"), sample.side)
+            add_source(
+                Source(sample.path.name, data, app_clips.digest(data), sample.side, "sample"), sample.side
+            )
     if ss.sources and st.button("Clear all results", help="Forget this session's clips (the history stays)."):
         for key in ("sources", "errors", "saved", "analyses"):
             ss[key] = {}
@@ -89,7 +93,7 @@ def upload_boxes() -> list[Upload]:
                 ),
                 side,
             )
-            for col, side in zip(cols, al.SIDES, strict=True)
+            for col, side in zip(cols, SIDES, strict=True)
         ]
     cols = st.columns([3, 2])
     upload = cols[0].file_uploader("Clip", type=UPLOAD_TYPES, key="up_one", help=help_text)
@@ -110,13 +114,13 @@ def take_upload(slot: str, upload: Any, side: Side | None) -> None:
         return
     ss.seen_uploads[slot] = seen_key
     try:
-        al.check_upload(upload.name, upload.size, max_upload_mb())  # before reading a huge file
+        app_clips.check_upload(upload.name, upload.size, max_upload_mb())  # before reading a huge file
     except InputError as err:
         ss.errors[slot] = str(err)
         forget_side(slot)
         return
     data = upload.getvalue()
-    add_source(Source(upload.name, data, al.digest(data), side, "upload"), slot)
+    add_source(Source(upload.name, data, app_clips.digest(data), side, "upload"), slot)
 
 
 def setup_check_box() -> None:
@@ -125,8 +129,8 @@ def setup_check_box() -> None:
     if upload is None:
         return
     try:
-        al.check_upload(upload.name, upload.size, max_upload_mb())
-        issues = setup_check_cached(al.digest(upload.getvalue()), upload.getvalue(), upload.name)
+        app_clips.check_upload(upload.name, upload.size, max_upload_mb())
+        issues = setup_check_cached(app_clips.digest(upload.getvalue()), upload.getvalue(), upload.name)
     except InputError as err:
         st.error(str(err))
         return

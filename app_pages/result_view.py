@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import charts
-from app_pages.session import add_source, db_path, person, state
+from app_pages.session import add_source, annotated_video_cached, db_path, person, settings, state
 from vision import app_logic as al
 from vision import app_tables, app_words
 from vision.errors import InputError
@@ -149,25 +149,42 @@ def show_side_mismatch(analysis: al.ClipAnalysis, key: str) -> None:
 
 def show_downloads(analysis: al.ClipAnalysis, key: str) -> None:
     m = analysis.measurement
-    with st.expander("Annotated video"):
-        st.video(analysis.annotated_mp4)
     stem = Path(analysis.clip_name).stem or "clip"
-    d1, d2 = st.columns(2)
-    d1.download_button(
-        "Download annotated video",
-        analysis.annotated_mp4,
-        file_name=f"{stem}_{m.side}_annotated.mp4",
-        mime="video/mp4",
-        key=f"dl_video_{key}",
-        on_click="ignore",
-    )
-    d2.download_button(
+    box = st.expander("Annotated video", key=f"video_box_{key}", on_change="rerun")
+    if box.open:  # drawn when asked for: it decodes and encodes the whole clip again
+        with box:
+            video = annotated_video(analysis)
+            if not video:
+                st.caption("The clip is no longer in this session: measure it again to draw its video.")
+                return
+            st.video(video)
+            st.download_button(
+                "Download annotated video",
+                video,
+                file_name=f"{stem}_{m.side}_annotated.mp4",
+                mime="video/mp4",
+                key=f"dl_video_{key}",
+                on_click="ignore",
+            )
+    st.download_button(
         "Download per-frame CSV",
         analysis.frames_csv,
         file_name=f"{stem}_{m.side}_frames.csv",
         mime="text/csv",
         key=f"dl_csv_{key}",
         on_click="ignore",
+    )
+
+
+def annotated_video(analysis: al.ClipAnalysis) -> bytes:
+    """The clip's annotated video, drawn once per clip and settings (b"" if the clip is gone)."""
+    if analysis.annotated_mp4:
+        return analysis.annotated_mp4
+    source = state().sources.get(analysis.measurement.side)
+    if source is None:
+        return b""
+    return annotated_video_cached(
+        source.digest, settings(source.side), source.data, source.name, analysis.measurement
     )
 
 

@@ -1,4 +1,8 @@
-"""Session state, the sidebar's settings and measuring a clip (cached per clip and settings)."""
+"""Session state, the sidebar's settings and measuring a clip (cached per clip and settings).
+
+The measuring engine (``vision.app_logic``: SciPy, the pose model) is imported when a clip is measured, not
+when the first page loads.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,23 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 from streamlit import config as st_config
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from vision import app_logic as al
-from vision.app_words import app_words
-from vision.calibration import Paper
+from vision import app_clips
 from vision.drills import DrillPlan, LimitFeel, plan
 from vision.errors import InputError
 from vision.landmarks import Side
 from vision.storage import HistoryStore, default_db_path
 from vision.video import VIDEO_SUFFIXES
+
+if TYPE_CHECKING:
+    from vision import app_logic as al
+    from vision.calibration import Paper
+    from vision.results import Measurement
 
 ROOT = Path(__file__).resolve().parents[1]
 UPLOAD_TYPES = [suffix.lstrip(".") for suffix in VIDEO_SUFFIXES]
@@ -64,6 +71,8 @@ def foot_length_cm() -> float | None:
 
 def settings(side: Side | None) -> al.Settings:
     """The measurement settings from the sidebar, for a clip of ``side`` (None: detect it)."""
+    from vision import app_logic as al
+
     paper = PAPERS.get(str(st.session_state.get("paper") or "No sheet"))
     marker = float(st.session_state.get("marker_size_cm") or 10.0)
     return al.Settings(side=side, foot_length_cm=foot_length_cm(), marker_size_cm=marker, paper=paper)
@@ -93,8 +102,10 @@ def limit_feel() -> tuple[str, LimitFeel]:
 
 
 def make_plan(analyses: dict[Side, al.ClipAnalysis], feel: LimitFeel) -> DrillPlan | None:
-    left = al.side_result(analyses["left"].measurement) if "left" in analyses else None
-    right = al.side_result(analyses["right"].measurement) if "right" in analyses else None
+    from vision.app_words import side_result
+
+    left = side_result(analyses["left"].measurement) if "left" in analyses else None
+    right = side_result(analyses["right"].measurement) if "right" in analyses else None
     if left is None and right is None:
         return None
     return plan(left, right, feel)
@@ -149,8 +160,21 @@ def analyse_cached(
     _name: str,
     _progress: Callable[[float], None] | None = None,
 ) -> al.ClipAnalysis:
-    """Keyed on the clip's SHA-256 and the settings: the same clip with the same settings is measured once."""
-    return al.analyse_clip(_data, _name, clip_settings, _progress)
+    """Keyed on the clip's SHA-256 and the settings: the same clip with the same settings is measured once.
+    The annotated video is left out (:func:`annotated_video_cached` renders it when asked for)."""
+    from vision import app_logic as al
+
+    return al.analyse_clip(_data, _name, clip_settings, _progress, with_video=False)
+
+
+@st.cache_data(max_entries=4, show_spinner="Drawing the annotated video…")
+def annotated_video_cached(
+    clip_digest: str, clip_settings: al.Settings, _data: bytes, _name: str, _measurement: Measurement
+) -> bytes:
+    """The annotated video of a measured clip, keyed as its measurement."""
+    from vision import app_logic as al
+
+    return al.annotated_video(_data, _name, _measurement)
 
 
 def analyse(source: Source) -> al.ClipAnalysis:
@@ -189,7 +213,7 @@ def add_source(source: Source, slot: str) -> al.ClipAnalysis | None:
     """Measure a new clip and keep it under the side it measured (or ``slot`` if it failed)."""
     ss = state()
     try:
-        al.check_upload(source.name, len(source.data), max_upload_mb())
+        app_clips.check_upload(source.name, len(source.data), max_upload_mb())
     except InputError as err:
         ss.errors[slot] = str(err)
         forget_side(slot)
@@ -227,4 +251,7 @@ def setup_check_cached(clip_digest: str, _data: bytes, _name: str) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="dorsiflex-check-") as tmp:
         clip = Path(tmp) / f"check{suffix}"
         clip.write_bytes(_data)
+        from vision import app_logic as al
+        from vision.app_words import app_words
+
         return [app_words(issue) for issue in al.setup_check(clip)]

@@ -7,7 +7,6 @@ import functools
 import streamlit as st
 
 from app_pages.session import PAPERS
-from vision.marker import marker_pdf, max_size_cm
 from vision.norms import REFERENCES
 from vision.storage import default_db_path
 
@@ -25,8 +24,10 @@ def sidebar() -> None:
             help="Heel-to-toe length of the filmed foot (or shoe). Gives knee over toe in cm; "
             "0 = angle only.",
         )
-        with st.expander("Marker or sheet on the floor"):
-            marker_box()
+        box = st.expander("Marker or sheet on the floor", key="marker_box", on_change="rerun")
+        if box.open:  # drawn when opened: the marker module is not loaded with the first page
+            with box:
+                marker_box()
         st.text_input(
             "History file",
             key="db_path",
@@ -35,17 +36,27 @@ def sidebar() -> None:
         )
 
 
+def keep(widget_key: str, setting_key: str) -> None:
+    """Copy a widget's value to a setting that outlives the widget (the box holding it may be closed)."""
+    st.session_state[setting_key] = st.session_state[widget_key]
+
+
 def marker_box() -> None:
+    from vision.marker import marker_pdf, max_size_cm
+
+    ss = st.session_state
     st.number_input(
         "Printed marker size, cm",
         min_value=2.0,
         max_value=40.0,
-        value=10.0,
+        value=float(ss.get("marker_size_cm") or 10.0),
         step=0.5,
-        key="marker_size_cm",
+        key="marker_size_input",
+        on_change=keep,
+        args=("marker_size_input", "marker_size_cm"),
         help="Side of the printed marker's black square.",
     )
-    size_cm = float(st.session_state.get("marker_size_cm") or 10.0)
+    size_cm = float(ss.get("marker_size_cm") or 10.0)
     if size_cm > max_size_cm():
         st.caption(f"A {size_cm:g} cm marker does not fit on A4: print one of {max_size_cm():.0f} cm or less")
     st.download_button(
@@ -61,7 +72,10 @@ def marker_box() -> None:
     st.radio(
         "Sheet of paper",
         tuple(PAPERS),
-        key="paper",
+        index=tuple(PAPERS).index(str(ss.get("paper") or "No sheet")),
+        key="paper_input",
+        on_change=keep,
+        args=("paper_input", "paper"),
         help="A sheet lying beside the foot gives the scale; a side view cannot tell A4 from Letter.",
     )
 

@@ -204,8 +204,13 @@ def test_sample_clips_are_measured_once_and_then_served_from_the_cache(
     assert not at.error  # findings are not errors: no red box on the page
     assert len(at.image) == 2  # the two annotated peak frames
     labels = [b.label for b in at.get("download_button")]
-    assert labels.count("Download annotated video") == 2
     assert labels.count("Download per-frame CSV") == 2
+    assert "Download annotated video" not in labels  # drawn only when its box is opened
+    at.session_state["video_box_left"] = True  # open the left clip's "Annotated video" box
+    at.run()
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("Download annotated video") == 1
+    assert len(at.get("video")) == 1
     # The same clips with the same settings: from the cache, in another session too.
     at.run()
     with_samples(start(db))
@@ -273,6 +278,43 @@ def test_a_saved_result_is_confirmed_and_not_offered_again(sampled: AppTest, db:
     sampled.run()
     with HistoryStore(db) as store:
         assert len(store.list()) == 1
+
+
+def test_marker_settings_outlive_their_closed_box(app: AppTest) -> None:
+    """The marker box is drawn only when open; what was set in it still measures once it is closed."""
+    assert "marker_size_input" not in app.session_state  # closed: not drawn
+    app.session_state["marker_box"] = True  # AppTest does not keep an expander open: opened for each run
+    app.run()
+    app.sidebar.number_input(key="marker_size_input").set_value(5.0)
+    app.sidebar.radio(key="paper_input").set_value("A4 sheet")
+    app.session_state["marker_box"] = True
+    app.run()
+    app.run()  # closed now: the widgets are gone
+    assert "marker_size_input" not in [n.key for n in app.sidebar.number_input]
+    app.run()
+    assert not app.exception
+    assert (app.session_state["marker_size_cm"], app.session_state["paper"]) == (5.0, "A4 sheet")
+
+
+FIRST_PAGE = """
+import sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=120)
+at.run()
+assert not at.exception, at.exception
+print(" ".join(m for m in ("scipy", "altair", "pandas", "matplotlib", "mediapipe") if m in sys.modules))
+"""
+
+
+def test_the_first_page_loads_without_the_engine_or_the_chart_libraries() -> None:
+    """What makes the first page load slow is left for later: nothing is measured or charted on it yet."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_PAGE, str(APP)], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == ""
 
 
 def test_clear_all_results(sampled: AppTest) -> None:

@@ -715,6 +715,14 @@ def test_analyse_clip_measures_renders_and_cleans_up() -> None:
     assert analysis.annotated_mp4[4:8] == b"ftyp"
     assert analysis.frames_csv.startswith(b"frame,time_s,")
     assert al.headline(m, 26.0).knee_over_toe_cm is not None
+    # The app leaves the video out of the measurement and draws it when asked for: the same video.
+    lean = al.analyse_clip(SAMPLE_LEFT.read_bytes(), "lunge.mp4", settings, with_video=False)
+    assert lean.annotated_mp4 == b""
+    assert lean.measurement.peak == m.peak
+    video = al.annotated_video(SAMPLE_LEFT.read_bytes(), "lunge.mp4", lean.measurement)
+    assert video[4:8] == b"ftyp"
+    assert abs(len(video) - len(analysis.annotated_mp4)) < 0.01 * len(video)
+    assert dorsiflex_temp_dirs() == before
 
 
 @pytest.mark.slow

@@ -14,11 +14,11 @@ Their names stay importable from here (``from vision.app_logic import headline``
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import math
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +29,14 @@ import numpy.typing as npt
 
 from vision import export, pipeline
 from vision.annotate import draw_leg
+from vision.app_clips import (
+    DEFAULT_MAX_UPLOAD_MB,
+    SampleClip,
+    check_upload,
+    digest,
+    safe_file_name,
+    sample_clips,
+)
 from vision.app_live import (
     LIVE_RECORD_FPS,
     MIN_RECORDED_FRAMES,
@@ -86,10 +94,11 @@ from vision.landmarks import Side
 from vision.pipeline import MeasureOptions, measure
 from vision.results import Measurement, write_frames_csv
 from vision.storage import FRONT_OF_SHIN, MeasurementRecord
-from vision.video import VIDEO_SUFFIXES, Frame, VideoReader
+from vision.video import Frame, VideoReader
 
 __all__ = [
     "BAND_WORDS",
+    "DEFAULT_MAX_UPLOAD_MB",
     "LIVE_RECORD_FPS",
     "MDC_REFERENCE",
     "MIN_RECORDED_FRAMES",
@@ -116,6 +125,7 @@ __all__ = [
     "analyse_path",
     "angle_kinds",
     "angle_rows",
+    "annotated_video",
     "camera_words",
     "check_upload",
     "compare",
@@ -164,37 +174,12 @@ FloatArray = npt.NDArray[np.float64]
 ProgressCallback = Callable[[float], None]
 
 SIDES: tuple[Side, Side] = ("left", "right")
-DEFAULT_MAX_UPLOAD_MB = 200
 SETUP_CHECK_S = 3.0
 _LEG_NAMES = ("hip", "knee", "ankle", "heel", "toe")
 _VIDEO_MAX_SIDE_PX = 1280  # annotated video and peak images are scaled down to this long side
 _PAIR_SHIN_PX = 320.0  # shin length in the side-by-side image
 _PAIR_GAP_PX = 16
 _PAIR_BACKGROUND = 24
-
-
-# --- Uploads ------------------------------------------------------------------------------------------------
-
-
-def check_upload(name: str, size_bytes: int, max_mb: float = DEFAULT_MAX_UPLOAD_MB) -> None:
-    """Refuse an upload that is too large or plainly not a video, with a one-line message."""
-    limit_bytes = max_mb * 1024 * 1024
-    if size_bytes > limit_bytes:
-        raise InputError(
-            f"{name} is {size_bytes / 1024 / 1024:.0f} MB, over the {max_mb:g} MB limit: trim the clip to "
-            "the 5-15 s of the test, or film at 1080p instead of 4K"
-        )
-    if size_bytes == 0:
-        raise InputError(f"{name} is empty: upload the video file again")
-    suffix = Path(name).suffix.lower()
-    if suffix not in VIDEO_SUFFIXES:
-        accepted = ", ".join(s.lstrip(".") for s in VIDEO_SUFFIXES)
-        raise InputError(f"{name} is not a video ({accepted}): film the test and upload the clip")
-
-
-def digest(data: bytes) -> str:
-    """SHA-256 of a clip's bytes: with the options, the cache key of its measurement."""
-    return hashlib.sha256(data).hexdigest()
 
 
 # --- One clip, measured and rendered ------------------------------------------------------------------
@@ -212,7 +197,7 @@ class ClipAnalysis:
         bytes  # the peak frame with the leg and angle drawn (without a result: the deepest rep's, or b"")
     )
     peak_raw_png: bytes  # the same frame as filmed (for the left-versus-right picture)
-    annotated_mp4: bytes
+    annotated_mp4: bytes  # b"" when not rendered (see annotated_video)
     frames_csv: bytes
 
 
@@ -239,28 +224,38 @@ def analyse_clip(
     clip_name: str,
     settings: Settings,
     progress: ProgressCallback | None = None,
+    *,
+    with_video: bool = True,
 ) -> ClipAnalysis:
-    """Measure one clip and render its peak frame, annotated video and per-frame CSV.
+    """Measure one clip and render its peak frame, per-frame CSV and (``with_video``) annotated video.
 
+    The app passes ``with_video=False`` and renders the video only when it is asked for
+    (:func:`annotated_video`): it decodes and encodes the whole clip again, a third of the work.
     The clip is written to a temporary directory that is removed afterwards, whatever happens.
     Raises :class:`InputError` (one line) for a clip that cannot be measured.
     """
-    with tempfile.TemporaryDirectory(prefix="dorsiflex-") as tmp:
-        clip = Path(tmp) / safe_file_name(clip_name)
-        clip.write_bytes(data)
+    with _clip_on_disk(data, clip_name) as clip:
         try:
-            return analyse_path(clip, clip_name, settings, progress, digest(data))
+            return analyse_path(clip, clip_name, settings, progress, digest(data), with_video=with_video)
         except InputError as err:
             # The person knows the clip by its name, not by the temporary copy's path.
             raise InputError(str(err).replace(str(clip), clip_name).replace(clip.name, clip_name)) from err
 
 
-def safe_file_name(name: str) -> str:
-    """``name`` as a plain file name (letters, digits, ``-_``) with a video suffix."""
-    suffix = Path(name).suffix.lower()
-    suffix = suffix if suffix in VIDEO_SUFFIXES else ".mp4"
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(name).stem)[:60] or "clip"
-    return stem + suffix
+def annotated_video(data: bytes, clip_name: str, measurement: Measurement) -> bytes:
+    """The clip with the leg, the shin angle and each rep drawn on it (H.264 mp4), for a measured clip."""
+    with _clip_on_disk(data, clip_name) as clip, tempfile.TemporaryDirectory(prefix="dorsiflex-out-") as tmp:
+        video_path = Path(tmp) / "annotated.mp4"
+        export.write_annotated_video(clip, measurement, video_path)
+        return video_path.read_bytes()
+
+
+@contextlib.contextmanager
+def _clip_on_disk(data: bytes, clip_name: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="dorsiflex-") as tmp:
+        clip = Path(tmp) / safe_file_name(clip_name)
+        clip.write_bytes(data)
+        yield clip
 
 
 def analyse_path(
@@ -269,6 +264,8 @@ def analyse_path(
     settings: Settings,
     progress: ProgressCallback | None = None,
     clip_digest: str = "",
+    *,
+    with_video: bool = True,
 ) -> ClipAnalysis:
     """:func:`analyse_clip` for a clip already on disk (outputs go to a temporary directory)."""
 
@@ -277,13 +274,16 @@ def analyse_path(
             return None
         return lambda fraction: progress(start + span * min(max(fraction, 0.0), 1.0))
 
-    measurement = measure(clip, settings.options(), stage(0.0, 0.75))
+    measurement = measure(clip, settings.options(), stage(0.0, 0.75 if with_video else 0.95))
     shown = export.shown_frame(measurement)
+    annotated = b""
     with tempfile.TemporaryDirectory(prefix="dorsiflex-out-") as tmp:
         video_path, csv_path = Path(tmp) / "annotated.mp4", Path(tmp) / "frames.csv"
-        export.write_annotated_video(clip, measurement, video_path, progress=stage(0.75, 0.25))
+        if with_video:
+            export.write_annotated_video(clip, measurement, video_path, progress=stage(0.75, 0.25))
+            annotated = video_path.read_bytes()
         write_frames_csv(measurement.frames, csv_path)
-        annotated, frames_csv = video_path.read_bytes(), csv_path.read_bytes()
+        frames_csv = csv_path.read_bytes()
     if progress is not None:
         progress(1.0)
     peak_png = peak_raw_png = b""
@@ -504,24 +504,6 @@ def setup_check(path: str | os.PathLike[str], seconds: float = SETUP_CHECK_S) ->
     dropped.
     """
     return [w for w in pipeline.check_setup(Path(path), seconds) if "--side" not in w]
-
-
-# --- Sample clips -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SampleClip:
-    side: Side
-    path: Path
-
-
-def sample_clips(root: Path) -> list[SampleClip]:
-    """The bundled sample clips that exist under ``root`` (one per side)."""
-    candidates = (
-        SampleClip("left", root / "sample_videos" / "lunge_left_aruco.mp4"),
-        SampleClip("right", root / "sample_videos" / "lunge_right_heel_lift.mp4"),
-    )
-    return [clip for clip in candidates if clip.path.is_file()]
 
 
 @dataclass
