@@ -201,6 +201,9 @@ def test_upload_measure_save_and_history(app_url: str, playwright: object) -> No
         image.wait_for(timeout=60_000)
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
         shot(page, "02_result")
+        assert page.get_by_test_id("stAlertContentError").count() == 0  # a finding is not an error
+        page.get_by_test_id("stExpander").filter(has_text="Annotated video").first.click()  # drawn now
+        page.get_by_role("button", name="Download annotated video").wait_for(timeout=RESULT_TIMEOUT_MS)
 
         page.get_by_test_id("stFormSubmitButton").filter(has_text="Save to history").first.click()
         page.get_by_text("Saved to the history of Me").first.wait_for(timeout=60_000)
@@ -363,6 +366,8 @@ def test_a_walk_gets_no_figure_no_verdict_and_no_save(
         uploader = page.get_by_test_id("stFileUploader").filter(has_text="Left ankle clip")
         uploader.locator("input[type=file]").set_input_files(str(walk))
         page.get_by_text("does not look like a lunge test").first.wait_for(timeout=RESULT_TIMEOUT_MS)
+        page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)  # the chart and the frame drawn
         shot(page, "06_not_a_lunge")
         assert page.get_by_test_id("stMetric").filter(has_text="Shin angle").count() == 0
         assert page.get_by_test_id("stFormSubmitButton").filter(has_text="Save to history").count() == 0
