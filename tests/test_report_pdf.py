@@ -427,9 +427,11 @@ def test_an_axis_angle_session_is_labelled_and_not_banded(store: HistoryStore) -
     assert "knee-ankle axis angles" in text
 
 
-def test_report_pdf_needs_a_side() -> None:
+def test_report_pdf_needs_a_side_and_a_known_limit_feel() -> None:
     with pytest.raises(ValueError, match="at least one"):
         report_pdf.report_pdf(Session("Ana", DAY.date(), None, None), [])
+    with pytest.raises(ValueError, match="limit feel"):  # and no font file is left open (warnings are errors)
+        report_pdf.report_pdf(Session("Ana", DAY.date(), record(), None), [], "knee")  # type: ignore[arg-type]
 
 
 # --- from the engine's result (real MediaPipe on the bundled sample) ---------------------------------------

@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 SIDES: tuple[Side, Side] = ("left", "right")
-CROP_MAX_SIDE_PX = 720  # stored crops are scaled down to this long side (about 40-80 kB as JPEG)
+CROP_MAX_SIDE_PX = 720  # stored crops are scaled down to this long side (11-25 kB as JPEG on the samples)
 CROP_JPEG_QUALITY = 88
 LEG_CROP_POINTS = ("knee", "ankle", "heel", "toe")
 #: Least room beside the leg in a crop, as a fraction of the frame's short side: the angle label that
@@ -408,6 +408,23 @@ def _build(
     crop_height: float,
 ) -> _Page:
     pdf = _Page()
+    try:
+        _lay_out(pdf, session, history, limit_feel, tz, created_at, crop_height)
+    except BaseException:
+        pdf.close_fonts()
+        raise
+    return pdf
+
+
+def _lay_out(
+    pdf: _Page,
+    session: Session,
+    history: Sequence[MeasurementRecord],
+    limit_feel: LimitFeel,
+    tz: tzinfo | None,
+    created_at: datetime,
+    crop_height: float,
+) -> None:
     name = session.person if len(session.person) <= _NAME_MAX else session.person[: _NAME_MAX - 1] + "…"
     title = f"Ankle dorsiflexion: {name}"
     pdf.set_title(f"{title}, {session.day.isoformat()}")
@@ -440,7 +457,6 @@ def _build(
     _trends(pdf, session, history)
     _plan(pdf, session, limit_feel)
     _footer(pdf, session)
-    return pdf
 
 
 def _half_angle(value: float) -> float:
