@@ -9,7 +9,11 @@ the Vega library bundled with Streamlit, and usage statistics are off (``.stream
 
 from __future__ import annotations
 
+import importlib
+import threading
+
 import streamlit as st
+from streamlit import config as st_config
 
 from app_pages.sidebar import about, sidebar
 
@@ -31,6 +35,28 @@ def process_setup() -> bool:
     return limit_heap_growth()
 
 
+#: Loaded in the background once the first page is out, so the first clip does not wait for them.
+HEAVY_MODULES = ("vision.app_logic", "app_pages.result_view", "app_pages.charts", "pandas", "altair")
+
+
+@st.cache_resource
+def warm_up() -> bool:
+    """Once per server process, after the first page is drawn: import what measuring and charting need.
+
+    Not under streamlit.testing (its runs are timed apart, and a test checks what a page itself loads).
+    """
+    if st_config.get_option("global.appTest"):
+        return False
+    thread = threading.Thread(target=_import_heavy, name="dorsiflex-warm-up", daemon=True)
+    thread.start()
+    return True
+
+
+def _import_heavy() -> None:
+    for name in HEAVY_MODULES:
+        importlib.import_module(name)
+
+
 st.set_page_config(page_title="dorsiflex", page_icon="🦶", layout="wide")
 process_setup()
 page = st.navigation(list(PAGES))
@@ -40,3 +66,4 @@ if message:
     st.success(message)
 page.run()
 about()
+warm_up()

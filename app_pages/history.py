@@ -38,7 +38,13 @@ def history_body(store: HistoryStore) -> None:
     default = people.index(person()) if person() in people else 0
     who = st.selectbox("Person", people, index=default, key="history_person")
     records = store.list(person=who)
-    st.dataframe(pd.DataFrame(al.history_rows(records)), hide_index=True, width="stretch")
+    wide = st.column_config.TextColumn(width="large")  # the words of these columns are not cut off
+    st.dataframe(
+        pd.DataFrame(al.history_rows(records)),
+        hide_index=True,
+        width="stretch",
+        column_config={"Angle taken along": wide, "Scale from": wide, "Notes": wide, "Clip": wide},
+    )
     trends(records)
     st.caption(f"Shaded band: the first test ± {app_words.norms.MDC_DEG:g}°. {app_words.THRESHOLDS_LINE}")
     buffer = io.StringIO()

@@ -43,7 +43,8 @@ def show_result(analysis: al.ClipAnalysis, key: str) -> None:
 
 def show_figures(analysis: al.ClipAnalysis, head: al.Headline) -> None:
     m = analysis.measurement
-    cols = st.columns(3)
+    wall = head.toe_to_wall_cm is not None
+    cols = st.columns(3)  # three figures fit a row without being cut off
     cols[0].metric(
         "Shin angle",
         al.format_angle_pm(head.shin_angle_deg, head.shin_angle_uncertainty_deg),
@@ -51,28 +52,39 @@ def show_figures(analysis: al.ClipAnalysis, head: al.Headline) -> None:
     )
     knee_shown, knee_left_out = app_words.metric_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm)
     cols[1].metric("Knee over toe", knee_shown, help=app_words.KNEE_OVER_TOE_HELP)
-    cols[2].metric("Reps counted", f"{head.valid_reps} of {head.total_reps}")
-    lines = [
-        f"**Shin angle:** {al.shin_angle_words(head)} ± is one standard deviation.",
-        f"**Knee over toe:** {al.knee_position_words(head.knee_over_toe_cm, head.knee_over_toe_foot_ratio)}"
-        + (f" ({knee_left_out})" if knee_left_out else "")
-        + f"; scale from {app_words.app_words(head.scale_source)}.",
-    ]
-    if head.toe_to_wall_cm is not None:
-        reached = "the knee reached the wall" if head.knee_reached_wall else "the knee stopped short of it"
-        lines.append(
-            f"**Toe to wall:** {al.format_cm(head.toe_to_wall_cm, head.toe_to_wall_uncertainty_cm)} — "
-            f"{reached}" + (" (the knee-to-wall score)." if head.knee_reached_wall else ".")
-        )
-    lines.append(f"**Camera:** {al.camera_words(m)}.")
-    if m.leg_choice:
-        lines.append(f"**Leg measured:** {app_words.app_words(m.leg_choice)}.")
-    st.caption("  \n".join(lines))
+    if wall:
+        wall_shown, _ = app_words.metric_cm(head.toe_to_wall_cm, head.toe_to_wall_uncertainty_cm)
+        cols[2].metric("Toe to wall", wall_shown, help=app_words.TOE_TO_WALL_HELP)
+    st.caption("  \n".join(figure_sources(m, head, knee_left_out)))
     with st.expander("Knee-ankle line (motion-capture angle)"):
         st.caption(
             f"{al.format_angle_pm(head.tibia_axis_deg, head.tibia_axis_uncertainty_deg)}. "
             f"{app_words.TIBIA_AXIS_HELP}"
         )
+
+
+def figure_sources(m: Measurement, head: al.Headline, knee_left_out: str) -> list[str]:
+    """Where each figure comes from, one line each (markdown)."""
+    knee = al.knee_position_words(head.knee_over_toe_cm, head.knee_over_toe_foot_ratio)
+    lines = [
+        f"**Reps counted:** {head.valid_reps} of {head.total_reps} (the result is the deepest, ★ below).",
+        f"**Shin angle:** {al.shin_angle_words(head)} ± is one standard deviation.",
+        f"**Knee over toe:** {knee}"
+        + (f" ({knee_left_out})" if knee_left_out else "")
+        + f"; scale from {app_words.app_words(head.scale_source)}.",
+    ]
+    if head.toe_to_wall_cm is not None:
+        reached = (
+            "the knee reached the wall: this is the knee-to-wall score"
+            if head.knee_reached_wall
+            else "the knee stopped short of the wall: not a knee-to-wall score"
+        )
+        wall = al.format_cm(head.toe_to_wall_cm, head.toe_to_wall_uncertainty_cm)
+        lines.append(f"**Toe to wall:** {wall}; {reached}.")
+    lines.append(f"**Camera:** {al.camera_words(m)}.")
+    if m.leg_choice:
+        lines.append(f"**Leg measured:** {app_words.app_words(m.leg_choice)}.")
+    return lines
 
 
 def show_finding(m: Measurement, head: al.Headline) -> None:

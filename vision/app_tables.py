@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from vision.app_words import finite_float, format_angle_pm, metric_cm, round_half
+from vision.app_words import app_words, finite_float, format_angle_pm, metric_cm, round_half
 from vision.landmarks import Side
 from vision.norms import (
     HEALTHY_RANGE_CM,
@@ -125,7 +125,7 @@ def history_rows(records: Iterable[MeasurementRecord]) -> list[Row]:
                     _half(r.toe_to_wall_cm),
                     r.reps_valid,
                     ANGLE_KIND_WORDS.get(r.angle_kind, r.angle_kind),
-                    r.scale_source,
+                    app_words(r.scale_source),
                     r.notes,
                     r.clip_name or "",
                     "yes" if r.video_path else "",
