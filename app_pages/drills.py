@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_pages.session import LIMIT_FEELS, current_analyses, make_plan
 from vision import app_logic as al
+from vision.app_words import app_words
 from vision.drills import CATEGORY_ORDER, DISCLAIMER, PlanItem
 
 CATEGORY_TITLES = {"soft_tissue": "1. Soft tissue", "joint": "2. Joint", "loading": "3. Loading"}
@@ -31,8 +32,7 @@ def main() -> None:
     for side, band in drill_plan.classification_by_side:
         st.markdown(f"- **{side.capitalize()} ankle:** {al.BAND_WORDS[band]}")
     with st.expander("Why this plan", expanded=True):
-        for reason in drill_plan.rationale:
-            st.markdown(f"- {reason}")
+        st.markdown("\n".join(f"- {app_words(reason)}" for reason in drill_plan.rationale))
     for category in CATEGORY_ORDER:
         items = [item for item in drill_plan.items if item.drill.category == category]
         if items:

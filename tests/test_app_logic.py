@@ -179,6 +179,10 @@ def test_plain_warnings_are_sentences_and_include_rejected_reps() -> None:
             "more accurate",
         ),
         ("tilt from the aruco marker + its edges", "tilt from the printed marker and its edges"),
+        (
+            "Left ankle: 23.4 deg shin angle, -0.4 cm knee-to-wall: limited; within 5 deg / 1.5 cm",
+            "Left ankle: 23.5° shin angle, -0.5 cm knee over toe: limited; within 5° / 1.5 cm",
+        ),
     ],
 )
 def test_engine_messages_are_put_in_the_apps_words(engine: str, app: str) -> None:

@@ -371,10 +371,18 @@ _APP_PHRASES: tuple[tuple[str, str], ...] = (
 
 def app_words(text: str) -> str:
     """One of the engine's messages in the app's words: no command-line flags, no camera-model jargon, a
-    share of the foot length over 100% as a number of foot lengths, "±" and "°" for "+-" and "deg"."""
+    share of the foot length over 100% as a number of foot lengths, "±" and "°" for "+-" and "deg", and a
+    side's figures (the drill plan's "23.4 deg shin angle, -0.5 cm knee-to-wall") rounded to 0.5 under the
+    measures' names."""
+    text = re.sub(r"(-?\d+(?:\.\d+)?) deg shin angle", lambda m: f"{_half(m)}° shin angle", text)
+    text = re.sub(r"(-?\d+(?:\.\d+)?) cm knee-to-wall", lambda m: f"{_half(m)} cm knee over toe", text)
     for pattern, words in _APP_PHRASES:
         text = re.sub(pattern, words, text)
     return re.sub(r"(\d+(?:\.\d+)?)% of (?:the|a) foot length", _foot_lengths, text)
+
+
+def _half(match: re.Match[str]) -> str:
+    return f"{round_half(float(match.group(1))):.1f}"
 
 
 def _foot_lengths(match: re.Match[str]) -> str:
