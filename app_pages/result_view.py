@@ -51,6 +51,8 @@ def show_figures(analysis: al.ClipAnalysis, head: al.Headline) -> None:
         help=app_words.SHIN_ANGLE_HELP,
     )
     knee_shown, knee_left_out = app_words.metric_cm(head.knee_over_toe_cm, head.knee_over_toe_uncertainty_cm)
+    if head.knee_over_toe_cm is None:
+        knee_shown = "no scale"  # not a missing figure: the clip has nothing to give centimetres
     cols[1].metric("Knee over toe", knee_shown, help=app_words.KNEE_OVER_TOE_HELP)
     if wall:
         wall_shown, _ = app_words.metric_cm(head.toe_to_wall_cm, head.toe_to_wall_uncertainty_cm)
@@ -66,12 +68,14 @@ def show_figures(analysis: al.ClipAnalysis, head: al.Headline) -> None:
 def figure_sources(m: Measurement, head: al.Headline, knee_left_out: str) -> list[str]:
     """Where each figure comes from, one line each (markdown)."""
     knee = al.knee_position_words(head.knee_over_toe_cm, head.knee_over_toe_foot_ratio)
+    scale = f"scale from {app_words.app_words(head.scale_source)}"
+    if head.knee_over_toe_cm is None:
+        scale = "for centimetres, enter the foot length in the sidebar or lay a printed marker or A4 sheet"
+        scale += " beside the foot"
     lines = [
         f"**Reps counted:** {head.valid_reps} of {head.total_reps} (the result is the deepest, ★ below).",
         f"**Shin angle:** {al.shin_angle_words(head)} ± is one standard deviation.",
-        f"**Knee over toe:** {knee}"
-        + (f" ({knee_left_out})" if knee_left_out else "")
-        + f"; scale from {app_words.app_words(head.scale_source)}.",
+        f"**Knee over toe:** {knee}" + (f" ({knee_left_out})" if knee_left_out else "") + f"; {scale}.",
     ]
     if head.toe_to_wall_cm is not None:
         reached = (
