@@ -498,7 +498,8 @@ def test_record_fields_from_a_real_measurement_crop_the_drawn_leg(tmp_path: Path
         pdf = session_pdf(store, "Sample", DAY.date(), tz=UTC)
     (tmp_path / "sample.pdf").write_bytes(pdf)
     assert_one_a4_page(pdf)
-    assert f"{round(peak.shin_angle_deg * 2) / 2:.1f}° ± 2.5°" in text_of(pdf)
+    shown = round(peak.shin_angle_deg * 2) / 2, max(round(peak.shin_angle_uncertainty_deg * 2) / 2, 0.5)
+    assert f"{shown[0]:.1f}° ± {shown[1]:.1f}°" in text_of(pdf)  # to 0.5°, as saved from the engine
     assert image_heights_mm(pdf)[0] >= 60.0
 
 
