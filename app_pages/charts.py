@@ -16,7 +16,11 @@ SIDE_COLOURS = alt.Scale(domain=["left", "right"], range=["#1f77b4", "#ff7f0e"])
 REP_COLOURS = alt.Scale(domain=["counted", "not counted"], range=["#2e7d32", "#9e9e9e"])
 CHANGE_COLOURS = alt.Scale(domain=list(app_tables.CHANGE_WORDS), range=["#5f6b7a", "#1f77b4", "#7b3294"])
 BAND_COLOURS = alt.Scale(domain=list(app_tables.BAND_NAMES), range=["#efe6d8", "#e6ecf2", "#dcebdc"])
+# Streamlit's default autosize ("fit") counts titles, axes and legends in the height, which squeezes the plot
+# under a bottom legend or slanted labels: "fit-x" fits the width only, and a height is the plot's own.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 BOTTOM = alt.Legend(orient="bottom", direction="horizontal", title=None)
+TWO_COLUMNS = alt.Legend(orient="bottom", columns=2, title=None)  # long labels: they fit a phone's width
 
 
 def angle_chart(analyses: dict[Side, al.ClipAnalysis], colour_by_side: bool) -> alt.LayerChart:
@@ -40,7 +44,7 @@ def angle_chart(analyses: dict[Side, al.ClipAnalysis], colour_by_side: bool) -> 
     if not reps.empty:
         spans, peaks, labels = _rep_layers(reps, legend=not colour_by_side)
         layers = [spans, raw, line, peaks, labels]
-    return alt.layer(*layers).resolve_scale(color="independent").properties(height=260)
+    return alt.layer(*layers).resolve_scale(color="independent").properties(height=200, autosize=FIT_WIDTH)
 
 
 def _rep_layers(reps: pd.DataFrame, legend: bool) -> list[Any]:
@@ -88,7 +92,9 @@ def trend_chart(rows: list[dict[str, Any]], band: al.Band | None, title: str) ->
     band around the first test, and each test's change against the first in words."""
     data = pd.DataFrame(rows)
     order = list(data["when"])
-    x = alt.X("when:O", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=90))
+    x = alt.X(
+        "when:O", sort=order, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=110, labelOverlap=True)
+    )
     layers: list[Any] = []
     if band is not None:
         band_df = pd.DataFrame([{"low": band.low, "high": band.high, "baseline": band.baseline}])
@@ -102,14 +108,14 @@ def trend_chart(rows: list[dict[str, Any]], band: al.Band | None, title: str) ->
         alt.Tooltip("change_deg:Q", title="change (°)", format="+.1f"),
         alt.Tooltip("change:N", title="is it real?"),
     ]
-    y = alt.Y("shin_angle_deg:Q", title="shin angle (°)", scale=alt.Scale(zero=False))
+    y = alt.Y("shin_angle_deg:Q", title="shin angle (°)", scale=alt.Scale(zero=False, padding=10))
     layers.append(alt.Chart(data).mark_line(color="#9aa5b1").encode(x, y))
     layers.append(
         alt.Chart(data)
         .mark_point(filled=True, size=90)
-        .encode(x, y, alt.Color("change:N", scale=CHANGE_COLOURS, legend=BOTTOM), tooltip=tooltip)
+        .encode(x, y, alt.Color("change:N", scale=CHANGE_COLOURS, legend=TWO_COLUMNS), tooltip=tooltip)
     )
-    return alt.layer(*layers).properties(height=220, title=title)
+    return alt.layer(*layers).properties(height=170, title=title, autosize=FIT_WIDTH)
 
 
 def norm_gauge(gauge: app_tables.Gauge) -> alt.LayerChart:
@@ -145,14 +151,12 @@ def norm_gauge(gauge: app_tables.Gauge) -> alt.LayerChart:
         .mark_point(shape="diamond", filled=True, size=160, color="#1f2933", opacity=1, yOffset=6)
         .encode(alt.X("value:Q", scale=x_scale), y, tooltip=[alt.Tooltip("label:N", title=gauge.title)])
     )
-    # Streamlit's default autosize ("fit") would count the title and the axis in the height: "fit-x" keeps
-    # the 30 px for the bands and fits the width only.
     return (
         alt.layer(band_layer, names, error, mark)
         .properties(
             height=40,
             title=alt.TitleParams(f"{gauge.title}: {gauge.point['label']}", anchor="start", fontSize=13),
-            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+            autosize=FIT_WIDTH,
         )
         .configure_view(stroke=None)
     )

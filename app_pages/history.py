@@ -84,7 +84,7 @@ def edit_box(store: HistoryStore, records: list[MeasurementRecord]) -> None:
         "Entry",
         list(by_id),
         format_func=lambda i: (
-            f"#{i} {by_id[i].measured_at.astimezone():%d %b %Y %H:%M} {by_id[i].side} "
+            f"#{i} {by_id[i].measured_at.astimezone():%-d %b %Y %H:%M} {by_id[i].side} "
             f"{al.round_half(by_id[i].shin_angle_deg):.1f}°"
         ),
         key="edit_id",

@@ -475,7 +475,7 @@ def test_history_and_trend_rows() -> None:
         "8.5",
         "",
     )
-    assert rows[0]["Date"] == records[2].measured_at.astimezone().strftime("%d %b %Y %H:%M")
+    assert rows[0]["Date"] == records[2].measured_at.astimezone().strftime("%-d %b %Y %H:%M")
     assert None not in [v for row in rows for v in row.values()]
     left = trend(records, "left")
     points = al.trend_rows(left)

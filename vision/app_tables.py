@@ -118,7 +118,7 @@ def history_rows(records: Iterable[MeasurementRecord]) -> list[Row]:
                 HISTORY_COLUMNS,
                 (
                     r.id or 0,
-                    r.measured_at.astimezone().strftime("%d %b %Y %H:%M"),
+                    r.measured_at.astimezone().strftime("%-d %b %Y %H:%M"),
                     r.side,
                     _half(r.shin_angle_deg),
                     _half(r.knee_over_toe_cm),
