@@ -402,17 +402,29 @@ PHONE = {"width": 390, "height": 2600}  # a phone's width; tall, as Streamlit sc
 NO_SIDEWAYS_SCROLL = """() => {
     const wide = el => el.scrollWidth > el.clientWidth + 1;
     const main = document.querySelector('[data-testid="stMain"]');
+    const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"] canvas, '
+        + '[data-testid="stVegaLiteChart"] svg.marks')];
     return {
         page: document.documentElement.scrollWidth > window.innerWidth,
         main: main !== null && wide(main),
         tables: [...document.querySelectorAll('[data-testid="stTable"]')].filter(wide).length,
+        squeezed_charts: charts.filter(c => c.getBoundingClientRect().height < 60).length,
+        charts_wider_than_page: charts.filter(c => c.getBoundingClientRect().right > window.innerWidth + 1)
+            .length,
     };
 }"""
 
 
 def no_sideways_scroll(page: object) -> None:
+    """Nothing scrolls sideways, and no chart is squeezed (a gauge is about 100 px tall, a plot more)."""
     wide = page.evaluate(NO_SIDEWAYS_SCROLL)  # type: ignore[attr-defined]
-    assert wide == {"page": False, "main": False, "tables": 0}, wide
+    assert wide == {
+        "page": False,
+        "main": False,
+        "tables": 0,
+        "squeezed_charts": 0,
+        "charts_wider_than_page": 0,
+    }, wide
 
 
 def test_phone_width_reads_without_sideways_scrolling_and_findings_are_not_errors(
