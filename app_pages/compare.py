@@ -27,7 +27,7 @@ def main() -> None:
     cols[0].metric("Difference in shin angle", f"{al.round_half(diff.diff_deg):.1f}°")
     cols[1].metric(
         "Difference in knee over toe",
-        "n/a" if diff.diff_cm is None else f"{al.round_half(diff.diff_cm):.1f} cm",
+        "no scale" if diff.diff_cm is None else f"{al.round_half(diff.diff_cm):.1f} cm",
     )
     cols[2].metric("Stiffer side", diff.stiffer_side or "neither")
     finding = "Asymmetry that matters" if diff.significant else "No asymmetry that matters"
