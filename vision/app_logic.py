@@ -19,7 +19,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -119,7 +119,6 @@ __all__ = [
     "PairSide",
     "Row",
     "SampleClip",
-    "Session",
     "Settings",
     "analyse_clip",
     "analyse_path",
@@ -504,13 +503,3 @@ def setup_check(path: str | os.PathLike[str], seconds: float = SETUP_CHECK_S) ->
     dropped.
     """
     return [w for w in pipeline.check_setup(Path(path), seconds) if "--side" not in w]
-
-
-@dataclass
-class Session:
-    """The measured sides of the current session (what the comparison, drills and report use)."""
-
-    sides: dict[Side, ClipAnalysis] = field(default_factory=dict)
-
-    def measurements(self) -> dict[Side, Measurement]:
-        return {side: a.measurement for side, a in self.sides.items()}
