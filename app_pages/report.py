@@ -40,7 +40,7 @@ def main() -> None:
         f"*{label.lower()}*, change it on the **Drills** page)."
     )
     downloads(html)
-    with st.expander("Preview", expanded=True):
+    with st.expander("Preview of the printed page (A4)"):  # an A4 layout: closed, it spares a phone
         st.iframe(html, height=1100)
 
 
