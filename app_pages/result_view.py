@@ -233,6 +233,15 @@ def save_form(analysis: al.ClipAnalysis, key: str) -> None:
     st.rerun()  # the confirmation replaces the form: the same result cannot be saved twice
 
 
+def peak_fields(analysis: al.ClipAnalysis) -> dict[str, object]:
+    """What a saved test keeps besides its figures, so its PDF report can be made again from the history:
+    the ± of each figure, the knee-ankle line and a crop of the annotated peak frame."""
+    from vision.report_pdf import record_fields  # the PDF's own rules for what it needs
+
+    image = al.decode_png(analysis.peak_png) if analysis.peak_png else None
+    return dict(record_fields(analysis.measurement, image))
+
+
 def save(analysis: al.ClipAnalysis, notes: str, keep_video: bool) -> tuple[int, str]:
     """Add the result to the history file; returns the entry's id and the person. Raises InputError."""
     now = datetime.now(UTC)
@@ -241,5 +250,6 @@ def save(analysis: al.ClipAnalysis, notes: str, keep_video: bool) -> tuple[int, 
     if keep_video and source is not None:
         video_path = str(al.keep_video_copy(source.data, db_path().parent / "videos", source.name, now))
     record = al.record_from_analysis(analysis, person(), now, notes, video_path)
+    record = dataclasses.replace(record, **peak_fields(analysis))
     with HistoryStore(db_path()) as store:
         return store.add(record), record.person

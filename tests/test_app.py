@@ -405,6 +405,14 @@ def test_history_save_edit_delete_and_several_people(sampled: AppTest, db: Path)
         ("Me", "left", "after warm-up", None),  # raw video only if asked
         ("Bob", "right", "", None),
     ]
+    with HistoryStore(db) as store:
+        full = store.get(saved[0].id or 0)
+    left = current_measurements(sampled)[0]
+    assert left.peak is not None
+    # What the PDF report needs to be made again from the history alone: the ± and the peak crop.
+    assert full.shin_angle_uncertainty_deg == pytest.approx(left.peak.shin_angle_uncertainty_deg)
+    assert full.peak_crop_jpeg is not None
+    assert full.peak_crop_jpeg.startswith(b"\xff\xd8")  # a JPEG
 
     go(sampled, "History")
     assert sampled.selectbox(key="history_person").value == "Bob"
