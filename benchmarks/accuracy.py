@@ -17,6 +17,7 @@ Figures are quoted from ``check``: ``tune`` clips are where the fitted parts wer
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import statistics
@@ -31,6 +32,7 @@ import numpy as np
 from common import REPO, out
 
 import vision
+from vision.angles import MODEL as ANGLE_MODEL
 from vision.results import Measurement
 
 DEFAULT_DATA = REPO / ".." / "shared" / "data" / "synthetic"
@@ -49,7 +51,22 @@ def load_truth(path: Path) -> dict[str, Any]:
     with path.open() as handle:
         data: dict[str, Any] = json.load(handle)
     data.pop("frames", None)
+    truth_csv = path.with_suffix(".csv")
+    data["shin_lean_deg"] = shin_lean_deg(truth_csv, data["valid_peak_frame"], data["front_leg"])
     return data
+
+
+def shin_lean_deg(truth_csv: Path, frame: int, side: str) -> float | None:
+    """How far the knee sits toward the front leg's outside of the ankle, seen from the front (deg), at
+    ``frame``, from the 3D points of ``NAME_gt.csv`` (None without it)."""
+    if not truth_csv.is_file():
+        return None
+    with truth_csv.open(newline="") as handle:
+        row = next(r for r in csv.DictReader(handle) if int(r["frame"]) == frame)
+    across_cm = float(row["knee_x_cm"]) - float(row["ankle_x_cm"])  # x: the subject's right
+    up_cm = float(row["knee_z_cm"]) - float(row["ankle_z_cm"])
+    outward_cm = across_cm if side == "right" else -across_cm
+    return float(np.degrees(np.arctan2(outward_cm, up_cm)))
 
 
 def splits(data: Path) -> dict[str, str]:
@@ -107,6 +124,9 @@ def evaluate(name: str, split: str, gt: dict[str, Any], m: Measurement, seconds:
         "res": f"{gt['video']['width']}x{gt['video']['height']}",
         "shin_truth_deg": gt["valid_peak_theta_surface_deg"],
         "axis_truth_deg": gt["valid_peak_theta_deg"],
+        "shin_lean_truth_deg": gt["shin_lean_deg"],
+        # The floor the reported sigmas were built with (fit_angle_model.py takes it back out).
+        "front_floor_used_deg": ANGLE_MODEL.front_floor_deg,
         "status": m.status,
         "reps": f"{len(m.reps)}/{len(gt['reps'])}",
         "lift_flagged": f"{lifted_flagged}/{len(lifted)}",

@@ -15,6 +15,7 @@ import pytest
 
 from vision.camera import (
     FOCAL_FRACTION,
+    MAX_SCENE_TILT_DEG,
     MIN_SUPPORT_FRACTION,
     CameraPose,
     RollEstimate,
@@ -26,6 +27,8 @@ from vision.camera import (
     roll_from_segments,
     scene_camera,
 )
+from vision.geometry import sagittal_angle_deg
+from vision.landmarks import Side
 
 FloatArray = npt.NDArray[np.float64]
 Image = npt.NDArray[np.uint8]
@@ -182,29 +185,50 @@ def room_with_person(roll_deg: float, person_deg: float) -> Image:
     return image
 
 
-def test_person_box_excludes_the_person_edges() -> None:
+def box_region(box: tuple[float, float, float, float]) -> npt.NDArray[np.bool_]:
+    region = np.zeros((HEIGHT, WIDTH), dtype=bool)
+    x0, y0, x1, y1 = (round(v) for v in box)
+    region[y0 : y1 + 1, x0 : x1 + 1] = True
+    return region
+
+
+def test_the_persons_region_excludes_their_edges() -> None:
     image = room_with_person(4.0, -9.0)
-    box = np.array(PERSON_BOX, dtype=np.float64) + np.array([-30.0, -30.0, 30.0, 30.0])
+    x0, y0, x1, y1 = PERSON_BOX
+    region = box_region((x0 - 30, y0 - 30, x1 + 30, y1 + 30))
 
     fooled = estimate_roll([image], [None])
-    assert abs(fooled.roll_deg - 4.0) > 5.0, fooled  # the person's edges dominate without the box
+    assert abs(fooled.roll_deg - 4.0) > 5.0, fooled  # the person's edges dominate without the region
 
-    estimate = estimate_roll([image], [box])
+    estimate = estimate_roll([image], [region])
     assert estimate.reliable, estimate
     assert abs(estimate.roll_deg - 4.0) < 0.5, estimate
 
-    kept = detect_segments(image, box)
+    kept = detect_segments(image, region)
     everything = detect_segments(image)
     assert 0 < len(kept) < len(everything)
-    x0, y0, x1, y1 = box
     ends_and_middle = np.stack([kept[:, :2], (kept[:, :2] + kept[:, 2:]) / 2, kept[:, 2:]], axis=1)
-    inside = (
-        (ends_and_middle[..., 0] >= x0)
-        & (ends_and_middle[..., 0] <= x1)
-        & (ends_and_middle[..., 1] >= y0)
-        & (ends_and_middle[..., 1] <= y1)
-    )
-    assert not inside.any()
+    rows = np.clip(np.rint(ends_and_middle[..., 1]).astype(int), 0, HEIGHT - 1)
+    cols = np.clip(np.rint(ends_and_middle[..., 0]).astype(int), 0, WIDTH - 1)
+    assert not region[rows, cols].all(axis=1).any()
+
+
+def test_a_wall_edge_the_hand_touches_still_counts() -> None:
+    """A door post running the frame's height, with the person's region over a short stretch of it (a hand
+    on the wall): the post is the scene's and gives the roll."""
+    big = np.full((2000, 2000, 3), BACKGROUND, np.uint8)
+    cv2.line(big, (1300, 0), (1300, 2000), (60, 60, 60), 5)
+    image = centre_crop(rotate(big, 3.0))
+    post = detect_segments(image)
+    assert len(post)
+    x_mid = float(np.median(post[:, [0, 2]]))
+    hand = box_region((x_mid - 40, 300, x_mid + 40, 380))
+    kept = detect_segments(image, hand)
+    assert len(kept)
+    assert np.hypot(*(kept[:, 2:] - kept[:, :2]).T).max() > 0.5 * HEIGHT
+    estimate = estimate_roll([image], [hand])
+    assert estimate.reliable, estimate
+    assert abs(estimate.roll_deg - 3.0) < 0.5, estimate
 
 
 @pytest.mark.parametrize("roll_deg", [-6.0, 3.0])
@@ -364,6 +388,29 @@ def test_scene_camera_without_depth_lines_does_not_guess_the_yaw() -> None:
     assert not camera.yaw_known
 
 
+@pytest.mark.parametrize(("tilt_deg", "turn_deg"), [(4.5, -13.5), (-6.0, 8.0)])
+def test_scene_camera_needs_verticals_unless_the_roll_came_from_them(
+    tilt_deg: float, turn_deg: float
+) -> None:
+    """Floor boards and level lines alone (no verticals): roll, tilt and turn trade against each other, so
+    the camera is not claimed measured; with the verticals added it is."""
+    level_only = SceneEdges(room_segments(tilt_deg, turn_deg, families="xy"), (WIDTH, HEIGHT), 1)
+    camera = scene_camera(level_only, roll_from_edges(level_only))
+    assert not camera.tilt_known
+    assert not camera.yaw_known
+    with_verticals = SceneEdges(room_segments(tilt_deg, turn_deg, families="xyz"), (WIDTH, HEIGHT), 1)
+    assert scene_camera(with_verticals, roll_from_edges(with_verticals)).yaw_known
+
+
+def test_scene_camera_does_not_claim_a_steep_tilt() -> None:
+    """A room seen 20 deg from level (beyond MAX_SCENE_TILT_DEG): more often slanted lines misread than a
+    phone aimed that steeply at a side-on lunge, so the tilt is left unmeasured."""
+    edges = SceneEdges(room_segments(20.0, 5.0), (WIDTH, HEIGHT), 1)
+    camera = scene_camera(edges, roll_from_edges(edges))
+    assert not camera.yaw_known
+    assert MAX_SCENE_TILT_DEG < 20.0
+
+
 # ---------------------------------------------------------------- what an unmeasured orientation could be
 
 
@@ -406,3 +453,31 @@ def test_up_at_points_along_the_projected_vertical(tilt_deg: float, point_px: tu
     np.testing.assert_allclose(camera.up_at(np.array(point_px)), expected, atol=1e-3)
     if tilt_deg == 0.0:
         np.testing.assert_allclose(camera.up_at(np.array(point_px)), [0.0, -1.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize(("tilt_deg", "turn_deg"), [(6.0, 12.0), (-8.0, -10.0)])
+def test_shin_plane_takes_the_shins_lean_out_of_a_turned_cameras_reading(
+    side: Side, facing: int, tilt_deg: float, turn_deg: float
+) -> None:
+    """A shin 40 deg forward whose knee sits 7 deg toward the leg's inside, seen by a tilted, turned camera:
+    the tipped plane gives back 40 deg; the upright sagittal plane is off (up to about a degree)."""
+    up, _ = level_axis(tilt_deg)
+    camera = CameraPose.from_up(up, (WIDTH, HEIGHT), 1000.0, "test").with_axis_turn(turn_deg, "test")
+    forward = camera.forward(facing)
+    person_right = np.cross(forward, camera.up)
+    outside = person_right if side == "right" else -person_right
+    lean, theta = math.radians(-7.0), math.radians(40.0)
+    shin = math.cos(theta) * (camera.up + math.tan(lean) * outside) + math.sin(theta) * forward
+    ankle = 250.0 * camera.rays(np.array([600.0, 500.0]))
+    knee = ankle + 40.0 * shin
+    rays = [point / point[2] for point in (knee, ankle)]
+
+    def angle(normal: FloatArray) -> float:
+        return float(sagittal_angle_deg(rays[0][None], rays[1][None], normal, camera.up, forward)[0])
+
+    tipped = camera.shin_plane_normal(facing, side, -7.0)
+    assert angle(tipped) == pytest.approx(40.0, abs=1e-6)
+    assert abs(angle(camera.across) - 40.0) > 0.1
+    np.testing.assert_allclose(abs(camera.shin_plane_normal(facing, side, 0.0) @ camera.across), 1.0)

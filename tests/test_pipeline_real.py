@@ -94,8 +94,9 @@ def landmark_series(path: Path) -> Series:
     track = PoseTrack.from_frames(poses, info.width_px, info.height_px)
     choice = choose_leg(track)
     leg = leg_points(track, choice)
-    boxes = [quality.person_box(pose.xy_px, pose.visibility) for _, pose in samples]
-    edges = scene_edges([image for image, _ in samples], boxes)
+    size = samples[0][0].shape[:2]
+    regions = [quality.person_region(size, pose.xy_px, pose.visibility, None) for _, pose in samples]
+    edges = scene_edges([image for image, _ in samples], regions)
     roll = roll_from_edges(edges)
     camera = scene_camera(edges, roll)
     angle = geometry.sagittal_angle_deg(

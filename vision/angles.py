@@ -30,6 +30,8 @@ import numpy.typing as npt
 
 from vision import geometry
 from vision.camera import CameraPose
+from vision.landmarks import Side
+from vision.norms import INCLINOMETER_SEM_DEG
 from vision.results import AXIS_PLUS_OFFSET, FRONT_OF_SHIN, RepResult
 
 FloatArray = npt.NDArray[np.float64]
@@ -73,6 +75,9 @@ class AngleModel:
         axis_sigma_deg: its 1-sigma error from body to body.
         front_minus_axis_deg: typical angle between the front of the shin and the knee-ankle axis.
         front_minus_axis_sigma_deg: its spread from body to body.
+        shin_lean_deg: how far the knee sits toward the leg's outside of the ankle, seen from the front, at
+            the deepest rep (negative: toward its inside): the shin rocks in a plane tipped by this much from
+            the sagittal (:meth:`CameraPose.shin_plane_normal`).
     """
 
     front_bias_deg: float
@@ -82,6 +87,7 @@ class AngleModel:
     axis_sigma_deg: float
     front_minus_axis_deg: float
     front_minus_axis_sigma_deg: float
+    shin_lean_deg: float
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> AngleModel:
@@ -181,7 +187,8 @@ def angle_warnings(best: RepResult, valid: list[RepResult]) -> list[str]:
     if best.shin_angle_uncertainty_deg > DOUBTFUL_ANGLE_SIGMA_DEG:
         warnings.append(
             f"the shin angle is doubtful (+-{best.shin_angle_uncertainty_deg:.1f} deg, 1 sigma, against the "
-            f"inclinometer's 1.3 deg): film closer, side-on, with the camera upright and the shin uncovered"
+            f"inclinometer's {INCLINOMETER_SEM_DEG} deg): film closer, side-on, with the camera upright and "
+            "the shin uncovered"
         )
     others = [rep.shin_angle_deg for rep in valid if rep is not best]
     if others and best.shin_angle_deg - float(np.median(others)) > OUTLIER_REP_DEG:
@@ -200,6 +207,7 @@ class CameraDoubt:
 
     camera: CameraPose
     facing: int
+    side: Side
     roll_sigma_deg: float
 
     def swing(self, measure: Callable[[CameraPose, Callable[[FloatArray], FloatArray]], float]) -> float:
@@ -225,7 +233,8 @@ class CameraDoubt:
 
         def angle(c: CameraPose, turn: Callable[[FloatArray], FloatArray]) -> float:
             a, b = turn(top), turn(bottom)
-            values = geometry.sagittal_angle_deg(c.rays(a), c.rays(b), c.across, c.up, c.forward(self.facing))
+            plane = c.shin_plane_normal(self.facing, self.side, MODEL.shin_lean_deg)
+            values = geometry.sagittal_angle_deg(c.rays(a), c.rays(b), plane, c.up, c.forward(self.facing))
             return hold_value(values)[0]
 
         return self.swing(angle)

@@ -19,12 +19,17 @@ import dataclasses
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+if TYPE_CHECKING:
+    from vision.landmarks import Side
+
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 logger = logging.getLogger(__name__)
 
 #: Only edges within this many degrees of an image axis count (a phone is rarely held more crooked).
@@ -202,8 +207,14 @@ def scene_vertical(segments_px: FloatArray, width_px: int, height_px: int, n_fra
     return estimate
 
 
-def detect_segments(image_bgr: npt.NDArray[np.uint8], exclude_box_px: FloatArray | None = None) -> FloatArray:
-    """Straight edges (x1, y1, x2, y2) in one frame, minus those touching ``exclude_box_px``."""
+#: An edge is the scene's, not the person's, when at most this share of it lies on the (grown) person: a
+#: wall's edge the hands touch, or floor boards the feet stand on, still count.
+MAX_SHARE_ON_PERSON = 1.0 / 3.0
+
+
+def detect_segments(image_bgr: npt.NDArray[np.uint8], exclude: BoolArray | None = None) -> FloatArray:
+    """Straight edges (x1, y1, x2, y2) in one frame, minus those touching ``exclude`` (True where the person
+    is, the image's size)."""
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
     detector = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD)
     lines = detector.detect(gray)[0]
@@ -220,15 +231,20 @@ def detect_segments(image_bgr: npt.NDArray[np.uint8], exclude_box_px: FloatArray
         | np.all(ys >= height - 1 - margin, axis=1)
     )
     seg = seg[~along_border]
-    if exclude_box_px is not None:
-        x0, y0, x1, y1 = exclude_box_px
-        fractions = np.linspace(0.0, 1.0, 9)[None, :, None]
-        points = seg[:, None, :2] + fractions * (seg[:, None, 2:] - seg[:, None, :2])
-        in_box = (
-            (points[..., 0] >= x0) & (points[..., 0] <= x1) & (points[..., 1] >= y0) & (points[..., 1] <= y1)
-        )
-        seg = seg[~np.any(in_box, axis=1)]
+    if exclude is not None:
+        seg = seg[_share_inside(seg, exclude) <= MAX_SHARE_ON_PERSON]
     return seg
+
+
+def _share_inside(seg: FloatArray, region: BoolArray) -> FloatArray:
+    """The share of 9 points along each segment (n, 4) that lie inside ``region``."""
+    fractions = np.linspace(0.0, 1.0, 9)[None, :, None]
+    points = seg[:, None, :2] + fractions * (seg[:, None, 2:] - seg[:, None, :2])
+    height, width = region.shape
+    cols = np.clip(np.rint(points[..., 0]).astype(np.intp), 0, width - 1)
+    rows = np.clip(np.rint(points[..., 1]).astype(np.intp), 0, height - 1)
+    share: FloatArray = np.mean(region[rows, cols], axis=1)
+    return share
 
 
 @dataclass(frozen=True)
@@ -245,25 +261,25 @@ class SceneEdges:
 
 
 def scene_edges(
-    images_bgr: Iterable[npt.NDArray[np.uint8]], exclude_boxes_px: Iterable[FloatArray | None]
+    images_bgr: Iterable[npt.NDArray[np.uint8]], exclude: Iterable[BoolArray | None]
 ) -> SceneEdges:
-    """The edges of every image, each with the person's box masked out."""
+    """The edges of every image, each with the person (``exclude``, True where they are) masked out."""
     pooled = [np.empty((0, 4))]
     size = (0, 0)
-    for image, box in zip(images_bgr, exclude_boxes_px, strict=True):
-        pooled.append(detect_segments(image, box))
+    for image, region in zip(images_bgr, exclude, strict=True):
+        pooled.append(detect_segments(image, region))
         size = (image.shape[1], image.shape[0])
     return SceneEdges(np.concatenate(pooled), size, len(pooled) - 1)
 
 
 def estimate_roll(
-    images_bgr: Iterable[npt.NDArray[np.uint8]], exclude_boxes_px: Iterable[FloatArray | None]
+    images_bgr: Iterable[npt.NDArray[np.uint8]], exclude: Iterable[BoolArray | None]
 ) -> RollEstimate:
-    """Up in the image, pooled over several frames (a still camera), each with the person's box masked out.
+    """Up in the image, pooled over several frames (a still camera), each with the person masked out.
 
     The support is per frame, so it does not grow with the number of frames pooled.
     """
-    return roll_from_edges(scene_edges(images_bgr, exclude_boxes_px))
+    return roll_from_edges(scene_edges(images_bgr, exclude))
 
 
 def roll_from_edges(edges: SceneEdges) -> RollEstimate:
@@ -405,6 +421,16 @@ class CameraPose:
         image_right: FloatArray = np.cross(self.across, self.up)
         return float(facing) * image_right
 
+    def shin_plane_normal(self, facing: int, side: Side, lean_deg: float) -> FloatArray:
+        """Normal of the plane the tested shin rocks in: the sagittal plane (normal :attr:`across`) tipped
+        about the walking axis so that the knee sits ``lean_deg`` toward the leg's outside of the ankle
+        (negative: toward its inside, as in a lunge). Seen from the side the lean is invisible, but a camera
+        tilted or turned from side-on reads it into the shin's angle, with opposite signs from the leg's
+        outside and inside (about 1 deg at 10 deg of yaw)."""
+        person_right: FloatArray = np.cross(self.forward(facing), self.up)
+        outside = person_right if side == "right" else -person_right
+        return _unit3(outside - np.tan(np.radians(lean_deg)) * self.up)
+
     def with_axis_turn(self, turn_deg: float, source: str) -> CameraPose:
         """The same floor normal with the walking axis turned by ``turn_deg`` (see :attr:`axis_turn_deg`),
         now measured (from ``source``)."""
@@ -506,6 +532,13 @@ MAX_TURN_SPREAD_DEG = 6.0
 CANDIDATE_CHUNK = 256
 #: Width (degrees) of the soft window in which an edge counts as pointing at a vanishing point.
 LINE_SIGMA_DEG = 1.0
+#: Where the roll did not come from the scene's verticals, the orientation found must rest on verticals adding
+#: up to this fraction of the diagonal (per frame): floor boards and level lines alone trade the roll against
+#: the tilt and the turn, and on rendered rooms gave orientations 5-25 deg off with a sharp-looking peak.
+MIN_VERTICAL_SUPPORT_FRACTION = 0.05
+#: A phone filming the lunge side-on at shin to hip height looks within about this of level; a steeper tilt
+#: read off the scene's lines (on rendered rooms: slanted grass, boards alone) was a misreading.
+MAX_SCENE_TILT_DEG = 15.0
 
 
 @dataclass(frozen=True)
@@ -572,8 +605,9 @@ def scene_camera(scene: SceneEdges, roll: RollEstimate) -> CameraPose:
     only when the orientations within :data:`AMBIGUITY_WINDOW_DEG` of the peak that score within
     :data:`NEAR_BEST_SCORE` of it agree on them to within :data:`MAX_TILT_SPREAD_DEG` and
     :data:`MAX_TURN_SPREAD_DEG` (floor boards alone, for one, trade tilt against turn), and the edges behind
-    them add up to :data:`MIN_YAW_SUPPORT_FRACTION` of the diagonal; otherwise the camera is
-    :meth:`CameraPose.from_roll`'s.
+    them add up to :data:`MIN_YAW_SUPPORT_FRACTION` of the diagonal, with verticals among them
+    (:data:`MIN_VERTICAL_SUPPORT_FRACTION`) unless the roll came from verticals, and the tilt is within
+    :data:`MAX_SCENE_TILT_DEG` of level; otherwise the camera is :meth:`CameraPose.from_roll`'s.
     """
     image_size, n_frames = scene.image_size, scene.n_frames
     start = CameraPose.from_roll(roll, image_size)
@@ -603,12 +637,21 @@ def scene_camera(scene: SceneEdges, roll: RollEstimate) -> CameraPose:
     near = score >= NEAR_BEST_SCORE * score.max()
     tilt_spread, turn_spread = float(np.ptp(t_near[near])), float(np.ptp(y_near[near]))
     axes = _oriented(*(np.array([value]) for value in best))[0]
-    support = float(edges.length[edges.votes(axes @ k.T).max(axis=0) > 0.5].sum() / diagonal_px) / n_frames
-    tilt_known = tilt_spread <= MAX_TILT_SPREAD_DEG and support >= MIN_YAW_SUPPORT_FRACTION
+    votes = edges.votes(axes @ k.T)
+    support = float(edges.length[votes.max(axis=0) > 0.5].sum() / diagonal_px) / n_frames
+    vertical_support = float(edges.length[votes[0] > 0.5].sum() / diagonal_px) / n_frames
+    from_verticals = roll.reliable and roll.source.startswith("vertical")
+    tilt_known = (
+        tilt_spread <= MAX_TILT_SPREAD_DEG
+        and support >= MIN_YAW_SUPPORT_FRACTION
+        and (from_verticals or vertical_support >= MIN_VERTICAL_SUPPORT_FRACTION)
+        and abs(best[1]) <= MAX_SCENE_TILT_DEG
+    )
     turn_known = tilt_known and turn_spread <= MAX_TURN_SPREAD_DEG
     logger.debug(
-        "scene camera: support %.2f, tilt spread %.0f, turn spread %.0f, best %s",
+        "scene camera: support %.2f (verticals %.2f), tilt spread %.0f, turn spread %.0f, best %s",
         support,
+        vertical_support,
         tilt_spread,
         turn_spread,
         best,

@@ -47,6 +47,9 @@ REFERENCES: tuple[str, ...] = (BENNELL_1998, HOCH_MCKEON_2011, KONOR_2012, CHISH
 # conservative) values apply: a smaller change between two sessions may be measurement error.
 MDC_DEG = 4.7
 MDC_CM = 1.9
+# The same reviews give the clinician's own standard error of measurement: about 1.3-1.4 deg with an
+# inclinometer on the shin and 0.4-0.6 cm with a tape measure.
+INCLINOMETER_SEM_DEG = 1.3
 
 # --- Our own doubt -----------------------------------------------------------------------------------------
 # A distance whose 1-sigma passes 1.5 cm is shown as rough, not as a crisp figure: a tape measure is good to

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vision import geometry, quality
+from vision.angles import MODEL as ANGLE_MODEL
 from vision.angles import (
     CameraDoubt,
     angle_warnings,
@@ -253,8 +254,11 @@ def _run_pose(
 
 def _scene(samples: list[SampledFrame]) -> tuple[RollEstimate, CameraPose | None]:
     """The camera's roll and, where the room's lines allow, its tilt and yaw (None: no frames sampled)."""
-    boxes = [quality.person_box(s.pose.xy_px, s.pose.visibility) for s in samples]
-    edges = scene_edges([s.image for s in samples], boxes)
+    regions = [
+        quality.person_region((s.image.shape[0], s.image.shape[1]), s.pose.xy_px, s.pose.visibility, s.mask)
+        for s in samples
+    ]
+    edges = scene_edges([s.image for s in samples], regions)
     roll = roll_from_edges(edges)
     return roll, scene_camera(edges, roll) if edges.n_frames else None
 
@@ -335,7 +339,7 @@ def analyse(
             f"the foot is too small in the picture ({foot_px:.0f} px) to tell whether the heel lifted: watch "
             "the heel yourself, or film closer"
         )
-    doubt = CameraDoubt(camera, choice.facing, roll_sigma_deg)
+    doubt = CameraDoubt(camera, choice.facing, choice.side, roll_sigma_deg)
     rep_results = tuple(
         _rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, brightness, options)
         for i, rep in enumerate(reps)
@@ -436,13 +440,11 @@ def _series(
     foot_px = _typical(np.abs(along_floor_px(camera, toe, heel, choice.facing)), foot_vis, params)
     shin_px = _typical(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
     forward = camera.forward(choice.facing)
-    axis = geometry.sagittal_angle_deg(
-        camera.rays(leg.knee), camera.rays(leg.ankle), camera.across, camera.up, forward
-    )
+    plane = camera.shin_plane_normal(choice.facing, choice.side, ANGLE_MODEL.shin_lean_deg)
+    knee_rays, ankle_rays = camera.rays(leg.knee), camera.rays(leg.ankle)
+    axis = geometry.sagittal_angle_deg(knee_rays, ankle_rays, plane, camera.up, forward)
     top, bottom = leg.shin_front_top, leg.shin_front_bottom
-    front = geometry.sagittal_angle_deg(
-        camera.rays(top), camera.rays(bottom), camera.across, camera.up, forward
-    )
+    front = geometry.sagittal_angle_deg(camera.rays(top), camera.rays(bottom), plane, camera.up, forward)
     front_vis = np.minimum(shin_vis, vis["shin_front_top"])
     angle = clean(front, t, front_vis, params)
     axis_angle = clean(axis, t, shin_vis, params)

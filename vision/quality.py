@@ -5,6 +5,7 @@ Every message names the problem and what to do, in one line, in plain words.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -44,6 +45,31 @@ def truncation_warnings(ended_early: bool, frames_decoded: int, info: VideoInfo)
         f"the file ends early (frame {frames_decoded} of {info.frame_count}); it may be truncated: "
         "only the readable part was measured"
     ]
+
+
+#: The person's mask is grown by this fraction of the image diagonal before the scene's edges are read, so
+#: their outline (the shin's straight edges) stays out while the wall and floor boards beside them count.
+PERSON_GROW_FRACTION = 0.02
+
+
+def person_region(
+    size_hw: tuple[int, int], xy_px: FloatArray, visibility: FloatArray, mask: npt.NDArray[np.float32] | None
+) -> npt.NDArray[np.bool_] | None:
+    """Where the person is in one frame (True), at the frame's size: MediaPipe's person mask grown by
+    :data:`PERSON_GROW_FRACTION` of the diagonal, or without a mask the box around the landmarks (None when
+    neither is known)."""
+    height, width = size_hw
+    if mask is not None:
+        person = cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR) > 0.5
+        grow = 2 * round(PERSON_GROW_FRACTION * float(np.hypot(width, height))) + 1
+        return np.asarray(cv2.dilate(person.astype(np.uint8), np.ones((grow, grow), np.uint8)), dtype=bool)
+    box = person_box(xy_px, visibility)
+    if box is None:
+        return None
+    region = np.zeros((height, width), dtype=bool)
+    x0, y0, x1, y1 = (round(float(v)) for v in box)
+    region[max(y0, 0) : max(y1 + 1, 0), max(x0, 0) : max(x1 + 1, 0)] = True
+    return region
 
 
 def person_box(xy_px: FloatArray, visibility: FloatArray, margin: float = 0.1) -> FloatArray | None:
