@@ -13,12 +13,14 @@ from vision.landmarks import Landmark
 from vision.legs import POINT_NAMES, LegPoints
 from vision.quality import (
     MIN_DURATION_S,
+    PERSON_GROW_FRACTION,
     camera_warnings,
     check_duration,
     check_leg_in_frame,
     check_person,
     check_side_on,
     person_box,
+    person_region,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -239,3 +241,28 @@ def test_camera_warnings_name_a_large_yaw(yaw_deg: float | None, expected: str |
         (warning,) = warnings
         assert expected in warning
         assert "film square to the side of the front foot" in warning
+
+
+def test_person_region_is_the_mask_grown_at_the_frames_size() -> None:
+    """A low-resolution mask of a 'person' (a block) is scaled to the frame and grown by
+    PERSON_GROW_FRACTION of the diagonal; without a mask the landmarks' box is used."""
+    mask = np.zeros((64, 64), np.float32)
+    mask[16:48, 24:40] = 1.0  # at 640 x 640: rows 160-480, columns 240-400
+    no_points, no_vis = np.full((33, 2), np.nan), np.zeros(33)
+    region = person_region((640, 640), no_points, no_vis, mask)
+    assert region is not None
+    assert region.shape == (640, 640)
+    grow = round(PERSON_GROW_FRACTION * np.hypot(640, 640))
+    rows, cols = np.nonzero(region)
+    assert rows.min() == pytest.approx(160 - grow, abs=6)
+    assert cols.max() == pytest.approx(400 + grow, abs=6)
+    assert not region[:100].any()
+    assert person_region((640, 640), no_points, no_vis, None) is None
+    xy = np.full((33, 2), np.nan)
+    vis = np.zeros(33)
+    xy[[0, 23, 27]] = [[300.0, 100.0], [320.0, 300.0], [350.0, 500.0]]
+    vis[[0, 23, 27]] = 0.9
+    boxed = person_region((640, 640), xy, vis, None)
+    assert boxed is not None
+    rows, cols = np.nonzero(boxed)
+    np.testing.assert_allclose([cols.min(), rows.min(), cols.max(), rows.max()], person_box(xy, vis), atol=1)
