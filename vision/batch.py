@@ -57,8 +57,10 @@ MANIFEST_COLUMNS = ("path", "person", "side", "foot_length_cm", "date", "notes")
 #: layers, app_logic's history record, this module, the fitted models) is part of a result's key.
 _NOT_IN_KEY = frozenset(
     {"__init__", "annotate", "batch_output", "batch_ray", "cli", "cli_batch", "drills", "export", "marker"}
-    | {"report", "storage"}
+    | {"report", "report_pdf", "storage"}
 )
+#: Modules of the app (``app_*``) do not measure either.
+_APP_PREFIX = "app_"
 _CHUNK_BYTES = 1 << 20
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 #: Fields of a history record that come from the person, not the clip: set when the record is saved.
@@ -290,7 +292,7 @@ def engine_fingerprint() -> str:
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     for file in sorted([*package.glob("*.py"), *package.glob("*.json")]):
-        if file.stem not in _NOT_IN_KEY:
+        if file.stem not in _NOT_IN_KEY and not file.stem.startswith(_APP_PREFIX):
             digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
