@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.session import LIMIT_FEELS, current_analyses, make_plan
+from app_pages.session import LIMIT_FEELS, current_analyses, limit_feel, make_plan
+from app_pages.sidebar import keep
 from vision import app_logic as al
 from vision.app_words import app_words
 from vision.drills import CATEGORY_ORDER, DISCLAIMER, PlanItem
@@ -19,11 +20,15 @@ def main() -> None:
     if not any(al.has_result(a.measurement) for a in analyses.values()):
         st.info("Measure at least one ankle with a result first on the **Measure** page.")
         return
+    # The answer outlives this page (a widget's own state is dropped when another page is shown): the
+    # Report page's PDF and summary use it.
     label = st.radio(
         "Where did you feel the limit at the deepest lunge?",
         tuple(LIMIT_FEELS),
-        index=tuple(LIMIT_FEELS.values()).index("unsure"),
-        key="limit_feel",
+        index=tuple(LIMIT_FEELS).index(limit_feel()[0]),
+        key="limit_feel_input",
+        on_change=keep,
+        args=("limit_feel_input", "limit_feel"),
     )
     drill_plan = make_plan(analyses, LIMIT_FEELS[str(label)])
     if drill_plan is None:

@@ -1,7 +1,8 @@
-"""Report page: a one-page summary of this session's results to print or send.
+"""Report page: the PDF of a saved test (from the history file alone, so it works after a restart) and a
+one-page summary of this session's results to print or send.
 
-The downloads sit in :func:`downloads`, one ``st.download_button`` each (a PDF built from a saved session
-goes there too).
+The downloads sit in :func:`downloads` (this session's HTML summary) and :func:`saved_pdf` (a saved test's
+one-page A4 PDF, ``vision.report_pdf``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from vision.storage import Trend, trend
 
 def main() -> None:
     st.header("Report")
+    saved_pdf()
+    st.subheader("This session's summary")
     analyses = {side: a for side, a in current_analyses().items() if al.has_result(a.measurement)}
     if not analyses:
         st.info("Measure at least one ankle with a result first on the **Measure** page.")
@@ -44,6 +47,55 @@ def main() -> None:
         st.iframe(html, height=1100)
 
 
+def saved_pdf() -> None:
+    """A picker of the person's saved tests (newest first) and the chosen one's one-page A4 PDF.
+
+    Everything on the PDF comes from the history file; where the limit was felt is not saved, so the Drills
+    page's answer of this session is used ("not sure" without one).
+    """
+    from vision import report_pdf  # fpdf2 and the crops' code: loaded when this page is opened
+
+    st.subheader("PDF of a saved test")
+    who = person()
+    store = open_store()
+    if store is None:
+        return
+    try:
+        found = report_pdf.sessions(store, who or None)
+        if not found:
+            st.info(
+                f"No test of {who or 'anyone'} is saved in the history yet: measure both ankles, press "
+                "**Save to history** under each result, and its PDF is offered here."
+            )
+            return
+        labels = [s.label for s in found]
+        chosen = st.selectbox(
+            "Saved test (one day's newest left and right)",
+            labels,
+            index=0,
+            key="report_session",
+            help="Any day saved in the history file can be reported again, also after a restart.",
+        )
+        session = found[labels.index(str(chosen))] if chosen in labels else found[0]
+        feel_label, feel = limit_feel()
+        data = report_pdf.session_pdf(store, session.person, session.day, feel)
+    finally:
+        store.close()
+    st.caption(
+        "One A4 page: each side's deepest lunge, the figures with their ±, the left-right difference, the "
+        f"trend, the drill plan (limit felt: *{feel_label.lower()}*) and the disclaimer."
+    )
+    st.download_button(
+        "Download the PDF report",
+        data,
+        file_name=report_pdf.report_file_name(session),
+        mime="application/pdf",
+        type="primary",
+        on_click="ignore",
+        key="report_pdf",
+    )
+
+
 def saved_trends() -> dict[Side, Trend]:
     """Each side's trend from the person's saved tests (empty without a history)."""
     store = open_store()
@@ -62,7 +114,6 @@ def downloads(html: str) -> None:
         html.encode("utf-8"),
         file_name=f"dorsiflex_report_{person() or 'session'}_{date.today():%Y%m%d}.html",
         mime="text/html",
-        type="primary",
         on_click="ignore",
     )
 

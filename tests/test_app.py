@@ -22,6 +22,7 @@ from streamlit.testing.v1.util import patch_config_options
 
 import vision.app_logic
 import vision.app_words
+import vision.report_pdf
 from vision.annotate import AnnotatedVideoWriter
 from vision.drills import DISCLAIMER, plan
 from vision.results import Measurement
@@ -364,7 +365,7 @@ def test_left_vs_right_needs_both_sides(app: AppTest) -> None:
 
 def test_drills_follow_where_the_limit_is_felt(sampled: AppTest) -> None:
     go(sampled, "Drills")
-    sampled.radio(key="limit_feel").set_value("Pain in the Achilles tendon").run()
+    sampled.radio(key="limit_feel_input").set_value("Pain in the Achilles tendon").run()
     assert not sampled.exception
     page = texts(sampled)
     assert page.count(DISCLAIMER) == 1
@@ -386,6 +387,28 @@ def test_report_page_offers_the_html_report(sampled: AppTest) -> None:
     go(sampled, "Report")
     labels = [b.label for b in sampled.get("download_button")]
     assert "Download the report (HTML)" in labels
+    assert "Download the PDF report" not in labels  # nothing saved yet
+    assert "No test of Me is saved in the history yet" in texts(sampled)
+
+
+def test_report_page_offers_the_pdf_of_a_saved_test_also_after_a_restart(sampled: AppTest, db: Path) -> None:
+    for side in ("left", "right"):
+        sampled.button(key=f"FormSubmitter:save_{side}-Save to history").click().run()
+    go(sampled, "Drills")
+    sampled.radio(key="limit_feel_input").set_value("A pull or stretch in the calf").run()
+    go(sampled, "Report")  # the answer outlives the Drills page's radio
+    labels = [b.label for b in sampled.get("download_button")]
+    assert labels == ["Download the PDF report", "Download the report (HTML)"]
+    assert "limit felt: *a pull or stretch in the calf*" in texts(sampled)
+    with HistoryStore(db) as store:
+        [saved] = vision.report_pdf.sessions(store, "Me")
+    assert saved.label.endswith(" - Me - left and right")
+    assert sampled.selectbox(key="report_session").options == [saved.label]
+
+    restarted = go(start(db), "Report")  # a new session: only the history file
+    assert restarted.selectbox(key="report_session").value == saved.label
+    assert [b.label for b in restarted.get("download_button")] == ["Download the PDF report"]
+    assert "limit felt: *not sure*" in texts(restarted)
 
 
 # ---------------------------------------------------------------- history

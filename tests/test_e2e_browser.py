@@ -12,6 +12,7 @@ Screenshots of each page go to ``out/screenshots/``. Needs /usr/bin/chromium (ap
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 from clips import WALK_SIDE, missing_reason, trim
+from pypdf import PdfReader
 
 from vision import MeasureOptions, app_logic, measure
 from vision.app_logic import format_angle_pm
@@ -92,13 +94,12 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float = 
     raise TimeoutError(f"streamlit did not answer on {url} within {timeout_s:.0f} s")
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served on a free localhost port with its own empty history file."""
-    home = tmp_path_factory.mktemp("e2e")
+@contextlib.contextmanager
+def served(home: Path, db: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free localhost port with ``db`` as its history file; stopped after."""
     port = free_port()
-    env = {**os.environ, "DORSIFLEX_DB": str(home / "history.sqlite3"), "HOME": str(home)}
-    log = (home / "streamlit.log").open("wb")
+    env = {**os.environ, "DORSIFLEX_DB": str(db), "HOME": str(home)}
+    log = (home / f"streamlit-{port}.log").open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -132,6 +133,14 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served on a free localhost port with its own empty history file."""
+    home = tmp_path_factory.mktemp("e2e")
+    with served(home, home / "history.sqlite3") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -229,6 +238,74 @@ def test_upload_measure_save_and_history(app_url: str, playwright: object) -> No
             page.wait_for_timeout(1500)
             shot(page, name)
         assert page.get_by_text("Download the report (HTML)").count() == 1
+    finally:
+        browser.close()  # type: ignore[attr-defined]
+
+
+def download_pdf(page: object, name: str) -> tuple[str, bytes]:
+    """Press the Report page's PDF button; the download's file name and bytes."""
+    button = page.get_by_role("button", name="Download the PDF report")  # type: ignore[attr-defined]
+    button.wait_for(timeout=60_000)
+    with page.expect_download(timeout=60_000) as download:  # type: ignore[attr-defined]
+        button.click()
+    data = Path(download.value.path()).read_bytes()
+    (SCREENSHOTS / name).write_bytes(data)  # kept beside the screenshots, to look at
+    return str(download.value.suggested_filename), data
+
+
+def one_a4_page_text(data: bytes) -> str:
+    """The text of a PDF that must be exactly one A4 page (595 x 842 pt within 1 pt)."""
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 595.28) <= 1.0, box
+    assert abs(float(box.height) - 841.89) <= 1.0, box
+    return str(reader.pages[0].extract_text())
+
+
+def test_pdf_report_of_a_saved_session_also_after_a_restart(playwright: object, tmp_path: Path) -> None:
+    """Both sample clips measured and saved in the app, the Report page's PDF is one A4 page with both
+    sides' shin angles as the app showed them (with ±) and the limit felt on the Drills page. After a
+    restart of the server (only the history file left) the same saved test gives the same figures."""
+    db = tmp_path / "history.sqlite3"
+    browser = launch(playwright)
+    try:
+        with served(tmp_path, db) as url:
+            page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)  # type: ignore[attr-defined]
+            page.goto(url)
+            page.get_by_role("button", name="Try the sample clips").click()
+            page.get_by_text("Right ankle — lunge_right_heel_lift.mp4").wait_for(timeout=RESULT_TIMEOUT_MS)
+            shown = [metric_value(page, "Shin angle", i) for i in (0, 1)]  # left, then right
+            assert all(re.fullmatch(r"\d+\.\d° ± \d+\.\d°", s) for s in shown), shown
+            assert shown[0] != shown[1]  # else the PDF could not tell the sides' figures apart
+            for entry in (1, 2):
+                page.get_by_test_id("stFormSubmitButton").filter(has_text="Save to history").first.click()
+                page.get_by_text(f"(entry #{entry})").wait_for(timeout=60_000)
+            open_page(page, "Drills")
+            page.get_by_text("A pull or stretch in the calf").click()
+            page.wait_for_timeout(1000)
+            open_page(page, "Report")
+            picker = page.get_by_test_id("stSelectbox").filter(has_text="Saved test")
+            chosen = picker.get_by_role("combobox").input_value(timeout=60_000)  # the newest saved test
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d - Me - left and right", chosen), chosen
+            page.wait_for_timeout(1000)
+            shot(page, "17_report_pdf")
+            name, data = download_pdf(page, "17_report.pdf")
+            assert re.fullmatch(r"dorsiflex_Me_\d{4}-\d\d-\d\d\.pdf", name), name
+            text = one_a4_page_text(data)
+            assert all(figure in text for figure in shown), (shown, text)
+            assert "a pull in the calf" in text
+        with served(tmp_path, db) as url:  # a restart: nothing measured in this session, the history kept
+            page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)  # type: ignore[attr-defined]
+            page.goto(f"{url}/report")
+            page.get_by_role("heading", name="Report").first.wait_for(timeout=60_000)
+            page.get_by_text("Measure at least one ankle with a result first").wait_for(timeout=60_000)
+            shot(page, "18_report_after_restart")
+            again, data = download_pdf(page, "18_report_after_restart.pdf")
+            assert again == name
+            text = one_a4_page_text(data)
+            assert all(figure in text for figure in shown), (shown, text)
+            assert "not recorded / not sure" in text
     finally:
         browser.close()  # type: ignore[attr-defined]
 
