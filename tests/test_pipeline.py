@@ -3,8 +3,10 @@ test_pipeline_synthetic, on real clips: test_pipeline_real)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +17,18 @@ import vision
 from vision.distances import combined_uncertainty_cm
 from vision.geometry import LEVEL_UP
 from vision.legs import POINT_NAMES, LegPoints
-from vision.pipeline import _heel_rise_px, analysis_stride
+from vision.pipeline import (
+    MeasureOptions,
+    _heel_rise_px,
+    analysis_stride,
+    measure,
+    measure_from_pose,
+    run_pose,
+)
+from vision.results import Measurement
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "lunge_left_aruco.mp4"
+SAMPLE_RIGHT = SAMPLE.with_name("lunge_right_heel_lift.mp4")  # no marker: its scale is the foot length
 
 
 def test_combined_uncertainty_adds_its_parts_in_quadrature() -> None:
@@ -98,3 +109,47 @@ def test_a_rock_in_a_flash_or_fade_is_not_the_result(tmp_path: Path) -> None:
     assert "fades, flashes or cuts" in second.reason
     assert m.peak is not None
     assert m.peak.frame == first.peak_frame
+
+
+def as_json(m: Measurement) -> str:
+    return json.dumps(m.to_dict(), sort_keys=True)
+
+
+@pytest.mark.slow
+def test_measure_is_the_pose_pass_then_the_analysis_and_the_wall_is_found_from_a_copy(tmp_path: Path) -> None:
+    """measure() == measure_from_pose(run_pose()) on a real clip, including the wall, which is read from a few
+    frames of the hold reopened from the run's clip (here a copy elsewhere, as the app keeps it)."""
+    options = MeasureOptions(side="left")
+    run = run_pose(SAMPLE, options)
+    whole = measure(SAMPLE, options)
+    assert whole.peak is not None
+    assert whole.peak.wall is not None
+    assert as_json(measure_from_pose(run, options)) == as_json(whole)
+    copy = shutil.copy(SAMPLE, tmp_path / "elsewhere.mp4")
+    assert as_json(measure_from_pose(dataclasses.replace(run, path=Path(copy)), options)) == as_json(whole)
+    # The marker's size is a scale setting: the same run gives what a fresh measure gives.
+    bigger = MeasureOptions(side="left", marker_size_cm=12.0)
+    assert as_json(measure_from_pose(run, bigger)) == as_json(measure(SAMPLE, bigger))
+
+
+@pytest.mark.slow
+def test_one_pose_run_serves_any_foot_length() -> None:
+    """On a clip scaled by the foot, another foot length on the same run gives the new centimetres (those of
+    a fresh measure) and the same angle; the run is not changed by being analysed."""
+    short, long = (MeasureOptions(side="right", foot_length_cm=cm) for cm in (24.0, 28.0))
+    run = run_pose(SAMPLE_RIGHT, short)
+    first = measure_from_pose(run, short)
+    second = measure_from_pose(run, long)
+    assert as_json(second) == as_json(measure(SAMPLE_RIGHT, long))
+    assert first.scale is not None
+    assert first.scale.source == "foot"
+    assert first.peak is not None
+    assert second.peak is not None
+    assert first.peak.knee_over_toe_cm is not None
+    assert second.peak.knee_over_toe_cm is not None
+    assert second.peak.knee_over_toe_cm == pytest.approx(first.peak.knee_over_toe_cm * 28 / 24, rel=1e-6)
+    assert abs(second.peak.knee_over_toe_cm - first.peak.knee_over_toe_cm) > 0.3
+    assert second.peak.shin_angle_deg == first.peak.shin_angle_deg
+    assert as_json(measure_from_pose(run, short)) == as_json(first)
+    with pytest.raises(vision.InputError, match="implausible"):
+        measure_from_pose(run, dataclasses.replace(short, foot_length_cm=80.0))

@@ -142,6 +142,27 @@ def analysis_stride(fps: float, analysis_fps: float) -> int:
     return max(1, round(fps / analysis_fps))
 
 
+@dataclass(frozen=True)
+class PoseRun:
+    """The pose pass over one clip: everything :func:`analyse` needs that costs decoding and pose estimation.
+
+    It depends on the clip and on ``analysis_fps``, ``roll_frames`` and ``pose_tracking`` only, so one run
+    serves any side, foot length, marker size or paper (:func:`measure_from_pose`). ``samples`` hold a few
+    full frames (a 1080p frame is about 6 MB): keep a handful of runs, not hundreds. ``path`` is the clip,
+    reopened for a few frames of the result's hold (the wall); a copy of the same clip elsewhere may replace
+    it (``dataclasses.replace(run, path=copy)``). Not to be mutated.
+    """
+
+    path: Path
+    info: VideoInfo
+    stride: int
+    track: PoseTrack
+    samples: tuple[SampledFrame, ...]
+    brightness: FloatArray
+    warnings: tuple[str, ...]  # of the decoding (a truncated file)
+    ended_early: bool  # the stream stopped well short of its stated end
+
+
 def measure(
     path: str | Path,
     options: MeasureOptions | None = None,
@@ -154,12 +175,30 @@ def measure(
     ``estimator``: a pose model to reuse (built with ``tracking=options.pose_tracking``; many clips in one
     process, :mod:`vision.batch`). It is reset before the clip, so the result is the same as with a fresh one,
     and is left open. Without it a model is built for the clip and closed.
+
+    The same as ``measure_from_pose(run_pose(path, options, progress), options)``.
     """
     options = options or MeasureOptions()
+    _check_options(options)
+    return measure_from_pose(run_pose(path, options, progress, estimator=estimator), options)
+
+
+def _check_options(options: MeasureOptions) -> None:
     if options.foot_length_cm is not None and not 5.0 <= options.foot_length_cm <= 40.0:
         raise InputError(
             f"foot length {options.foot_length_cm} cm is implausible: give the heel-to-toe length in cm"
         )
+
+
+def run_pose(
+    path: str | Path,
+    options: MeasureOptions | None = None,
+    progress: ProgressCallback | None = None,
+    *,
+    estimator: PoseEstimator | None = None,
+) -> PoseRun:
+    """The pose pass of :func:`measure` over one clip (``estimator`` as there). Raises :class:`InputError`."""
+    options = options or MeasureOptions()
     with VideoReader(path) as reader:
         info = reader.info
         quality.check_duration(info.duration_s)
@@ -168,19 +207,45 @@ def measure(
             reader, stride, options.roll_frames, progress, tracking=options.pose_tracking, estimator=estimator
         )
         warnings = quality.truncation_warnings(reader.ended_early, reader.frames_decoded, info)
+        return PoseRun(
+            Path(path), info, stride, track, tuple(samples), brightness, tuple(warnings), reader.ended_early
+        )
+
+
+def measure_from_pose(run: PoseRun, options: MeasureOptions | None = None) -> Measurement:
+    """Everything of :func:`measure` after the pose pass, with ``options``' side and scale (the pose pass's
+    own options, ``analysis_fps``, ``roll_frames`` and ``pose_tracking``, are the run's). Raises InputError.
+    """
+    options = options or MeasureOptions()
+    _check_options(options)
+    with contextlib.ExitStack() as stack:
+        reader: VideoReader | None = None
 
         def frames_between(start_s: float, end_s: float) -> list[npt.NDArray[np.uint8]]:
+            nonlocal reader
+            if reader is None:  # opened only when the wall is looked for
+                reader = stack.enter_context(VideoReader(run.path))
             with contextlib.closing(reader.frames(start_s=start_s, end_s=end_s)) as frames:
                 return [frame.image for frame in itertools.islice(frames, WALL_FRAMES)]
 
         try:
-            return analyse(track, info, stride, samples, brightness, options, warnings, frames_between)
+            return analyse(
+                run.track,
+                run.info,
+                run.stride,
+                list(run.samples),
+                run.brightness,
+                options,
+                list(run.warnings),
+                frames_between,
+            )
         except InputError as err:
-            if not reader.ended_early:
+            if not run.ended_early:
                 raise
             raise InputError(
-                f"the file is truncated (it stops at {track.time_s[-1]:.1f} s of {info.duration_s:.1f} s) "
-                f"and the readable part cannot be measured ({err}): copy or export the clip again"
+                f"the file is truncated (it stops at {run.track.time_s[-1]:.1f} s of "
+                f"{run.info.duration_s:.1f} s) and the readable part cannot be measured ({err}): copy or "
+                "export the clip again"
             ) from err
 
 
