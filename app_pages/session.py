@@ -27,6 +27,7 @@ from vision.video import VIDEO_SUFFIXES
 if TYPE_CHECKING:
     from vision import app_logic as al
     from vision.calibration import Paper
+    from vision.pipeline import PoseRun
     from vision.results import Measurement
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,6 +152,28 @@ class ProgressRelay:
         self._bar.empty()
 
 
+#: Share of the progress bar for the pose pass (the analysis after it has no progress of its own).
+POSE_SHARE = 0.9
+
+
+# A pose run keeps a few full frames (about 50 MB for a 1080p clip): a handful of clips, not hundreds. A
+# resource, not data: it is never changed, so it is shared rather than copied on every hit.
+@st.cache_resource(max_entries=4, show_spinner=False)
+def pose_run_cached(
+    clip_digest: str,
+    analysis_fps: float,
+    pose_tracking: bool,
+    _data: bytes,
+    _name: str,
+    _progress: Callable[[float], None] | None = None,
+) -> PoseRun:
+    """The clip's pose pass, keyed on its SHA-256 and the only options it depends on (the app's defaults):
+    a new side, foot length, marker size or paper re-runs only the analysis."""
+    from vision import app_logic as al
+
+    return al.pose_run(_data, _name, _progress)
+
+
 # A cached result holds the annotated video at the clip's resolution: keep a handful, not hundreds.
 @st.cache_data(max_entries=8, show_spinner=False)
 def analyse_cached(
@@ -160,11 +183,21 @@ def analyse_cached(
     _name: str,
     _progress: Callable[[float], None] | None = None,
 ) -> al.ClipAnalysis:
-    """Keyed on the clip's SHA-256 and the settings: the same clip with the same settings is measured once.
+    """Keyed on the clip's SHA-256 and the settings: the same clip with the same settings is measured once,
+    and other settings of the same clip re-use its pose pass (:func:`pose_run_cached`).
     The annotated video is left out (:func:`annotated_video_cached` renders it when asked for)."""
     from vision import app_logic as al
 
-    return al.analyse_clip(_data, _name, clip_settings, _progress, with_video=False)
+    options = clip_settings.options()
+
+    def pose_progress(fraction: float) -> None:
+        if _progress is not None:
+            _progress(POSE_SHARE * fraction)
+
+    run = pose_run_cached(
+        clip_digest, options.analysis_fps, options.pose_tracking, _data, _name, pose_progress
+    )
+    return al.analyse_clip(_data, _name, clip_settings, _progress, with_video=False, pose=run)
 
 
 @st.cache_data(max_entries=4, show_spinner="Drawing the annotated video…")

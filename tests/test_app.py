@@ -25,6 +25,7 @@ import vision.app_words
 import vision.report_pdf
 from vision.annotate import AnnotatedVideoWriter
 from vision.drills import DISCLAIMER, plan
+from vision.pipeline import PoseRun
 from vision.results import Measurement
 from vision.storage import HistoryStore, MeasurementRecord
 
@@ -52,16 +53,32 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def measured(monkeypatch: pytest.MonkeyPatch) -> list[Measurement]:
-    """Every measurement the engine actually computes during the test (cache hits do not add one)."""
+    """Every measurement the engine actually computes during the test (cache hits do not add one): the app
+    analyses a clip's pose pass (cached apart) with the settings."""
     calls: list[Measurement] = []
-    real = vision.app_logic.measure
+    real = vision.app_logic.measure_from_pose
 
     def counting(*args: Any, **kwargs: Any) -> Measurement:
         result = real(*args, **kwargs)
         calls.append(result)
         return result
 
-    monkeypatch.setattr(vision.app_logic, "measure", counting)
+    monkeypatch.setattr(vision.app_logic, "measure_from_pose", counting)
+    return calls
+
+
+@pytest.fixture
+def pose_runs(monkeypatch: pytest.MonkeyPatch) -> list[PoseRun]:
+    """Every pose pass (MediaPipe over a clip) the app runs during the test."""
+    calls: list[PoseRun] = []
+    real = vision.app_logic.run_pose
+
+    def counting(*args: Any, **kwargs: Any) -> PoseRun:
+        result = real(*args, **kwargs)
+        calls.append(result)
+        return result
+
+    monkeypatch.setattr(vision.app_logic, "run_pose", counting)
     return calls
 
 
@@ -182,6 +199,7 @@ def test_sample_clips_are_measured_once_and_then_served_from_the_cache(
     db: Path, measured: list[Measurement]
 ) -> None:
     st.cache_data.clear()
+    st.cache_resource.clear()
     at = with_samples(start(db))
     assert [m.side for m in measured] == ["left", "right"]
     left, right = measured
@@ -216,6 +234,34 @@ def test_sample_clips_are_measured_once_and_then_served_from_the_cache(
     at.run()
     with_samples(start(db))
     assert len(measured) == 2
+
+
+def test_a_new_foot_length_re_runs_the_analysis_and_not_the_pose_pass(
+    db: Path, measured: list[Measurement], pose_runs: list[PoseRun]
+) -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = with_samples(start(db))
+    assert len(pose_runs) == 2  # one pose pass per clip
+    assert [m.side for m in measured] == ["left", "right"]
+    assert metrics(at, "Knee over toe")[1] == "no scale"  # the right clip has no marker
+    at.sidebar.number_input(key="foot_length_cm").set_value(26.0).run()
+    assert not at.exception
+    assert len(pose_runs) == 2  # the scale changed, not the clip: no new pose pass
+    assert [m.side for m in measured] == ["left", "right", "left", "right"]  # both analysed again
+    right = measured[-1]
+    assert right.scale is not None
+    assert right.scale.source == "foot"
+    assert right.peak is not None
+    assert right.peak.knee_over_toe_cm is not None
+    peak = right.peak
+    shown, _ = vision.app_words.metric_cm(peak.knee_over_toe_cm, peak.knee_over_toe_uncertainty_cm)
+    assert metrics(at, "Knee over toe")[1] == shown
+    at.sidebar.number_input(key="foot_length_cm").set_value(28.0).run()
+    assert len(pose_runs) == 2
+    assert len(measured) == 6
+    assert measured[-1].peak is not None
+    assert measured[-1].peak.knee_over_toe_cm == pytest.approx(right.peak.knee_over_toe_cm * 28 / 26)
 
 
 def test_foot_length_gives_centimetres(sampled: AppTest) -> None:

@@ -15,6 +15,7 @@ Their names stay importable from here (``from vision.app_logic import headline``
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import tempfile
@@ -91,7 +92,7 @@ from vision.app_words import (
 from vision.calibration import Paper
 from vision.errors import InputError
 from vision.landmarks import Side
-from vision.pipeline import MeasureOptions, measure
+from vision.pipeline import MeasureOptions, PoseRun, measure, measure_from_pose, run_pose
 from vision.results import Measurement, write_frames_csv
 from vision.storage import FRONT_OF_SHIN, MeasurementRecord
 from vision.video import Frame, VideoReader
@@ -117,6 +118,7 @@ __all__ = [
     "NoResult",
     "NormsSummary",
     "PairSide",
+    "PoseRun",
     "Row",
     "SampleClip",
     "Settings",
@@ -149,6 +151,7 @@ __all__ = [
     "norms_summary",
     "plain_warnings",
     "png_bytes",
+    "pose_run",
     "read_frame",
     "record_from_analysis",
     "rep_rows",
@@ -218,6 +221,17 @@ class Settings:
         )
 
 
+def pose_run(data: bytes, clip_name: str, progress: ProgressCallback | None = None) -> PoseRun:
+    """The pose pass over a clip (the app's settings never change it): cache it per clip, and any side, foot
+    length, marker size or paper re-uses it (:func:`analyse_clip` with ``pose=``). Its clip path is a removed
+    temporary copy; the analysis points it at a fresh copy. Raises :class:`InputError` (one line)."""
+    with _clip_on_disk(data, clip_name) as clip:
+        try:
+            return run_pose(clip, Settings().options(), progress)
+        except InputError as err:
+            raise InputError(str(err).replace(str(clip), clip_name).replace(clip.name, clip_name)) from err
+
+
 def analyse_clip(
     data: bytes,
     clip_name: str,
@@ -225,17 +239,21 @@ def analyse_clip(
     progress: ProgressCallback | None = None,
     *,
     with_video: bool = True,
+    pose: PoseRun | None = None,
 ) -> ClipAnalysis:
     """Measure one clip and render its peak frame, per-frame CSV and (``with_video``) annotated video.
 
     The app passes ``with_video=False`` and renders the video only when it is asked for
     (:func:`annotated_video`): it decodes and encodes the whole clip again, a third of the work.
     The clip is written to a temporary directory that is removed afterwards, whatever happens.
+    ``pose``: the clip's pose pass (:func:`pose_run`), so only the analysis runs.
     Raises :class:`InputError` (one line) for a clip that cannot be measured.
     """
     with _clip_on_disk(data, clip_name) as clip:
         try:
-            return analyse_path(clip, clip_name, settings, progress, digest(data), with_video=with_video)
+            return analyse_path(
+                clip, clip_name, settings, progress, digest(data), with_video=with_video, pose=pose
+            )
         except InputError as err:
             # The person knows the clip by its name, not by the temporary copy's path.
             raise InputError(str(err).replace(str(clip), clip_name).replace(clip.name, clip_name)) from err
@@ -265,15 +283,20 @@ def analyse_path(
     clip_digest: str = "",
     *,
     with_video: bool = True,
+    pose: PoseRun | None = None,
 ) -> ClipAnalysis:
-    """:func:`analyse_clip` for a clip already on disk (outputs go to a temporary directory)."""
+    """:func:`analyse_clip` for a clip already on disk (outputs go to a temporary directory); ``pose``: the
+    pose pass of the same clip (its frames are reopened from ``clip``)."""
 
     def stage(start: float, span: float) -> ProgressCallback | None:
         if progress is None:
             return None
         return lambda fraction: progress(start + span * min(max(fraction, 0.0), 1.0))
 
-    measurement = measure(clip, settings.options(), stage(0.0, 0.75 if with_video else 0.95))
+    if pose is None:
+        measurement = measure(clip, settings.options(), stage(0.0, 0.75 if with_video else 0.95))
+    else:
+        measurement = measure_from_pose(dataclasses.replace(pose, path=clip), settings.options())
     shown = export.shown_frame(measurement)
     annotated = b""
     with tempfile.TemporaryDirectory(prefix="dorsiflex-out-") as tmp:
