@@ -153,3 +153,20 @@ def test_one_pose_run_serves_any_foot_length() -> None:
     assert as_json(measure_from_pose(run, short)) == as_json(first)
     with pytest.raises(vision.InputError, match="implausible"):
         measure_from_pose(run, dataclasses.replace(short, foot_length_cm=80.0))
+
+
+@pytest.mark.slow
+def test_the_result_picture_is_framed_in_the_accent_not_in_alarm_red() -> None:
+    """The annotated peak frame of a real clip (the app's and the CLI's result picture) has a calm frame."""
+    from vision import export
+    from vision.app_logic import read_frame
+
+    m = measure(SAMPLE, MeasureOptions(side="left"))
+    shown = export.shown_frame(m)
+    assert shown is not None
+    frame = read_frame(SAMPLE, *shown)
+    picture = export.peak_image(m, frame)
+    assert picture.shape == frame.image.shape
+    edges = np.concatenate([picture[0], picture[-1], picture[:, 0], picture[:, -1]])
+    assert (edges == export.PEAK_FRAME_BGR).all()
+    assert not (frame.image[0] == export.PEAK_FRAME_BGR).all()  # drawn, not the clip's own edge

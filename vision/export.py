@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -26,6 +27,9 @@ FloatArray = npt.NDArray[np.float64]
 ProgressCallback = Callable[[float], None]
 
 LEG_POINTS = ("hip", "knee", "ankle", "heel", "toe")
+#: The frame around the result picture: the app's accent blue (#1f4e8c, as its buttons and the PDF's
+#: headings), not red, which reads as an error.
+PEAK_FRAME_BGR = (140, 78, 31)
 # Until RepResult says where a rep's hold starts and ends, the banner is shown this long around its peak.
 
 
@@ -223,14 +227,12 @@ def peak_image(measurement: Measurement, frame: Frame) -> npt.NDArray[np.uint8]:
     shown = shown_frame(measurement)
     index = shown[0] if shown is not None else frame.index
     angle = measurement.peak.shin_angle_deg if measurement.peak is not None else track.angle(index)
-    return draw_leg(
-        frame.image,
-        track.points(index),
-        angle,
-        up_unit(measurement),
-        peak_lines(measurement),
-        highlight=True,
-    )
+    out = draw_leg(frame.image, track.points(index), angle, up_unit(measurement), peak_lines(measurement))
+    # A calm frame in the app's accent: the result picture, not an alarm (red read as an error).
+    height, width = out.shape[:2]
+    thickness = max(2, round(min(height, width) / 120))
+    cv2.rectangle(out, (0, 0), (width - 1, height - 1), PEAK_FRAME_BGR, thickness)
+    return out
 
 
 def write_annotated_video(
