@@ -70,6 +70,7 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
         "dev2_26": "measured: no wall found (a wall stands in front of the foot)",
         "dev2_28": "measured: no wall found (a wall stands in front of the foot)",
         "dev2_30": "measured: no wall found (a wall stands in front of the foot)",
+        "dev2_31": "measured: no wall found (a wall stands in front of the foot)",
     },
 }
 

@@ -21,6 +21,7 @@ from vision.pipeline import (
     MeasureOptions,
     _heel_rise_px,
     analysis_stride,
+    foot_intact,
     measure,
     measure_from_pose,
     run_pose,
@@ -170,3 +171,18 @@ def test_the_result_picture_is_framed_in_the_accent_not_in_alarm_red() -> None:
     edges = np.concatenate([picture[0], picture[-1], picture[:, 0], picture[:, -1]])
     assert (edges == export.PEAK_FRAME_BGR).all()
     assert not (frame.image[0] == export.PEAK_FRAME_BGR).all()  # drawn, not the clip's own edge
+
+
+def test_a_foot_whose_points_close_up_is_not_intact() -> None:
+    """Heel and toe 180 px apart; in frames 4-6 MediaPipe loses the foot (the heel point rides up the shin and
+    the toe point slides back: 90 px apart): not intact, so no heel rise is read there. A heel that lifts by
+    pivoting on the ball (frames 8-9, 15 px up) keeps the foot's length: intact. A missing frame is not."""
+    points = planted_foot(12)
+    heel, toe = points["heel"], points["toe"]
+    heel[4:7] += [40.0, -30.0]
+    toe[4:7] -= [50.0, 0.0]
+    heel[8:10, 1] -= 15.0
+    heel[11] = np.nan
+    expected = np.ones(12, dtype=bool)
+    expected[[4, 5, 6, 11]] = False
+    np.testing.assert_array_equal(foot_intact(heel, toe), expected)

@@ -270,6 +270,8 @@ def _plus_minus(value: float | None, uncertainty: float | None) -> str:
 
 def _rep_line(rep: RepResult, is_result: bool) -> str:
     status = "valid" if rep.valid else f"not valid: {rep.reason}"
+    if rep.valid and not rep.heel_visible:
+        status += " (heel not visible: not checked for a lift)"
     mark = "  <- result" if is_result else ""
     when = f"peak at {rep.peak_time_s:.2f} s (frame {rep.peak_frame})"
     axis = " (from the knee-ankle axis)" if rep.shin_angle_source == AXIS_PLUS_OFFSET else ""

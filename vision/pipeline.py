@@ -85,6 +85,11 @@ MAX_LIGHT_CHANGE = 1.3
 #: (a person small in a wide frame) the heel's rise is within the mask's noise (rendered heel-down reps read
 #: 0.06-0.14 foot lengths on a 38 px foot).
 MIN_LIFT_PX = 2.5
+#: The heel and toe landmarks of a foot flat or pivoting on its ball stay at least this share of their usual
+#: distance apart; a shorter foot is MediaPipe losing it (:func:`foot_intact`) ...
+MIN_FOOT_SHARE = 0.75
+#: ... and a hold with fewer frames than this share intact does not show the heel well enough to judge it.
+MIN_INTACT_SHARE = 0.5
 #: A rep's toes may move at most this many foot lengths over the whole rock (landmark noise is about 0.1):
 #: beyond it the foot was not planted (stepping in or out, walking), and it is not a rep of the test.
 PLANTED_MAX_FOOT_RATIO = 0.5
@@ -413,7 +418,9 @@ def analyse(
     status, status_message = STATUS_OK, None
     peak = None
     if valid:
-        best = max(valid, key=lambda rep: rep.shin_angle_deg)
+        # A rep whose foot MediaPipe lost (heel not judged) is the result only when no other rep shows it.
+        seen = [rep for rep in valid if rep.heel_visible] or valid
+        best = max(seen, key=lambda rep: rep.shin_angle_deg)
         wall = None
         if frames_between is not None and silhouette:
             wall = _wall(
@@ -425,6 +432,18 @@ def analyse(
         peak = peak_result(best, valid, shin_px, foot_px, px_per_cm, scale, toe, wall, camera_cm)
         warnings += angle_warnings(best, valid)
         warnings += centimetre_warnings(peak, toe)
+        if not best.heel_visible:
+            warnings.append(
+                "heel not visible at the deepest rep (the foot's outline was lost): it was not counted as "
+                "lifted; check on the picture that the heel stayed down"
+            )
+        deeper = max(valid, key=lambda rep: rep.shin_angle_deg)
+        if deeper is not best:
+            warnings.append(
+                f"rep {deeper.index} reads deeper ({deeper.shin_angle_deg:.1f} deg) but the foot's outline "
+                f"was lost there, so its heel could not be checked: the result is rep {best.index}; if the "
+                "heel stayed down in that rep, it is the better figure"
+            )
     elif not any(rep.foot_planted for rep in rep_results):
         status = STATUS_NOT_A_LUNGE
         status_message = (
@@ -597,14 +616,20 @@ def _rep_result(
         doubt.deg(legs["knee"], legs["ankle"]),
     )
     knee_px = geometry.median_finite(series.knee_over_toe_px[hold])
-    lift_px = max(geometry.median_finite(series.heel_lift_px[hold]), 0.0)
+    intact = foot_intact(series.leg_px["heel"], series.leg_px["toe"])[hold]
+    heel_visible = bool(intact.mean() >= MIN_INTACT_SHARE)
+    lift_px = max(geometry.median_finite(np.where(intact, series.heel_lift_px[hold], np.nan)), 0.0)
     # Lifted only when both readings of the rise see it (the lower above half the limit): one alone is a
     # landmark dipping or the camera moving, and the heel then counts as not seen rather than lifted.
-    heel_seen = heel_judged(foot_px, options) and (
-        lift_px - geometry.median_finite(series.heel_lift_gap_px[hold])
-        > options.heel_lift_max_foot_ratio * foot_px / 2
+    heel_seen = (
+        heel_visible
+        and heel_judged(foot_px, options)
+        and (
+            lift_px - geometry.median_finite(np.where(intact, series.heel_lift_gap_px[hold], np.nan))
+            > options.heel_lift_max_foot_ratio * foot_px / 2
+        )
     )
-    slide_px = abs(geometry.median_finite(toe_along_px[hold]))
+    slide_px = abs(geometry.median_finite(np.where(intact, toe_along_px[hold], np.nan)))
     lift_ratio, slide_ratio = lift_px / foot_px, slide_px / foot_px
     heel_down = not (lift_ratio > options.heel_lift_max_foot_ratio and heel_seen)
     travel_px = _foot_travel_px(toe_along_px, rep)
@@ -646,7 +671,22 @@ def _rep_result(
         valid=reason is None,
         reason=reason,
         foot_planted=planted,
+        heel_visible=heel_visible,
     )
+
+
+def foot_intact(heel_px: FloatArray, toe_px: FloatArray) -> npt.NDArray[np.bool_]:
+    """Frames (n,) whose heel and toe landmarks (n, 2) lie at least :data:`MIN_FOOT_SHARE` of their usual
+    distance apart.
+
+    A heel that lifts pivots about the ball of the foot and keeps that distance; where it shrinks, MediaPipe
+    has lost the foot (on a rendered clip at deep flexion the heel point rode 20 px up the shin and the toe
+    point 20 px back, halving it), and neither the heel's rise nor the toe's slide read there is real.
+    """
+    length = geometry.segment_length_px(heel_px, toe_px)
+    usual = geometry.median_finite(length)
+    intact: npt.NDArray[np.bool_] = np.isfinite(length) & (length >= MIN_FOOT_SHARE * usual)
+    return intact
 
 
 def heel_judged(foot_px: float, options: MeasureOptions) -> bool:

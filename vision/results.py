@@ -72,6 +72,7 @@ class RepResult:
     valid: bool
     reason: str | None
     foot_planted: bool = True  # False: the toes travelled over the rock (stepping, walking): not a test rep
+    heel_visible: bool = True  # False: the foot's points were lost over the hold: the heel was not judged
 
 
 @dataclass(frozen=True)
