@@ -65,6 +65,8 @@ def rep(
         heel_down=valid,
         valid=valid,
         reason=None if valid else "heel lifted by about 2.0 cm",
+        foot_planted=True,
+        heel_visible=True,
     )
 
 
