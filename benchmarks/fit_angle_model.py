@@ -13,7 +13,8 @@ What is fitted (all in degrees):
 
 * ``front_bias_deg``, ``axis_bias_deg``: the median error of the front-of-shin and MediaPipe knee-ankle
   readings (subtracted by ``vision.angles``).
-* ``front_minus_axis_deg`` and its spread: the truths' angle between the two lines, body to body.
+* ``front_minus_axis_deg``, ``front_minus_axis_per_deg`` and the spread about them: the truths' angle
+  between the two lines, a straight line in the axis angle (at the reference angle, and per degree).
 * ``shin_lean_deg``: the median of the truths' shin lean seen from the front (knee toward the leg's outside
   of the ankle) at the valid peak, from the clips' ``_gt.csv`` 3D points: the plane the shin rocks in.
 * ``axis_sigma_deg`` and ``front_floor_deg``: the smallest terms with which |error| <= 2 sigma holds in
@@ -37,7 +38,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from vision.angles import MODEL, MODEL_PATH  # noqa: E402
+from vision.angles import MODEL, MODEL_PATH, OFFSET_REFERENCE_DEG  # noqa: E402
 from vision.norms import INCLINOMETER_SEM_DEG  # noqa: E402
 
 #: Share of the fitting clips whose |error| must be within 2 sigma (the target on unseen clips is 90%; with
@@ -60,7 +61,10 @@ def fit(rows: list[dict[str, Any]]) -> dict[str, float]:
     front = [r for r in used if np.isfinite(r["truth_rep"]["front_raw_deg"] or np.nan)]
     front_bias = statistics.median(r["truth_rep"]["front_raw_deg"] - r["shin_truth_deg"] for r in front)
     axis_bias = statistics.median(r["truth_rep"]["axis_raw_deg"] - r["axis_truth_deg"] for r in used)
-    offsets = [r["shin_truth_deg"] - r["axis_truth_deg"] for r in rows]
+    offsets = np.array([r["shin_truth_deg"] - r["axis_truth_deg"] for r in rows])
+    axes = np.array([r["axis_truth_deg"] - OFFSET_REFERENCE_DEG for r in rows])
+    offset_line = np.polyfit(axes, offsets, 1)  # slope, value at the reference angle
+    offset_residuals = offsets - np.polyval(offset_line, axes)
     leans = [r["shin_lean_truth_deg"] for r in rows if r.get("shin_lean_truth_deg") is not None]
     front_residuals = [r["truth_rep"]["front_raw_deg"] - front_bias - r["shin_truth_deg"] for r in front]
     # The reported sigma less the floor it was computed with: resolution, hold scatter and camera.
@@ -81,8 +85,9 @@ def fit(rows: list[dict[str, Any]]) -> dict[str, float]:
         "axis_bias_deg": round(axis_bias, 2),
         # Everything in one term (the camera's doubt is added on top at run time: a little conservative).
         "axis_sigma_deg": smallest_sigma(axis_residuals, [0.0] * len(axis_residuals)),
-        "front_minus_axis_deg": round(statistics.median(offsets), 2),
-        "front_minus_axis_sigma_deg": round(statistics.stdev(offsets), 2),
+        "front_minus_axis_deg": round(float(offset_line[1]), 2),
+        "front_minus_axis_per_deg": round(float(offset_line[0]), 4),
+        "front_minus_axis_sigma_deg": round(float(np.std(offset_residuals, ddof=2)), 2),
         "shin_lean_deg": round(statistics.median(leans), 1),
     }
 

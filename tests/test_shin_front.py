@@ -101,7 +101,8 @@ def test_rep_angles_from_the_front_of_the_shin() -> None:
     assert angles.shin_angle_source == FRONT_OF_SHIN
     assert angles.shin_angle_deg == pytest.approx(40.0 - MODEL.front_bias_deg)
     assert angles.shin_angle_uncertainty_deg > 0
-    low, high = sorted([angles.shin_angle_deg - MODEL.front_minus_axis_deg, 33.0 - MODEL.axis_bias_deg])
+    from_front = angles.shin_angle_deg - MODEL.front_minus_axis_at(angles.tibia_axis_deg)
+    low, high = sorted([from_front, 33.0 - MODEL.axis_bias_deg])
     assert low <= angles.tibia_axis_deg <= high
 
 
@@ -120,8 +121,21 @@ def test_without_the_front_of_the_shin_the_headline_is_the_axis_plus_offset_and_
     angles = rep_angles(front, axis, 200.0, 0.0, 0.0)
     assert angles.shin_angle_source == AXIS_PLUS_OFFSET
     assert angles.tibia_axis_deg == pytest.approx(33.0 - MODEL.axis_bias_deg)
-    assert angles.shin_angle_deg == pytest.approx(angles.tibia_axis_deg + MODEL.front_minus_axis_deg)
+    assert angles.shin_angle_deg == pytest.approx(
+        angles.tibia_axis_deg + MODEL.front_minus_axis_at(angles.tibia_axis_deg)
+    )
     assert angles.shin_angle_uncertainty_deg > angles.tibia_axis_uncertainty_deg
+
+
+def test_the_angle_between_the_two_lines_grows_with_the_rock() -> None:
+    """Fitted on the renders: the front of the shin and the axis part by about 0.04 deg per degree of rock;
+    the axis read from the front inverts that line."""
+    assert 0.0 < MODEL.front_minus_axis_per_deg < 0.1
+    assert MODEL.front_minus_axis_at(45.0) > MODEL.front_minus_axis_at(25.0)
+    axis = np.full(5, 45.0 + MODEL.axis_bias_deg)  # reads 45 deg once its bias is taken off
+    front = np.full(5, 45.0 + MODEL.front_minus_axis_at(45.0) + MODEL.front_bias_deg)
+    angles = rep_angles(front, axis, 300.0, 0.0, 0.0)
+    assert angles.tibia_axis_deg == pytest.approx(45.0, abs=1e-6)
 
 
 def test_an_edge_far_from_the_axis_is_not_taken_for_the_front_of_the_shin() -> None:
@@ -129,4 +143,5 @@ def test_an_edge_far_from_the_axis_is_not_taken_for_the_front_of_the_shin() -> N
     axis = np.full(5, 30.0)
     angles = rep_angles(np.full(5, 14.0), axis, 200.0, 0.0, 0.0)
     assert angles.shin_angle_source == AXIS_PLUS_OFFSET
-    assert angles.shin_angle_deg == pytest.approx(30.0 - MODEL.axis_bias_deg + MODEL.front_minus_axis_deg)
+    axis_deg = 30.0 - MODEL.axis_bias_deg
+    assert angles.shin_angle_deg == pytest.approx(axis_deg + MODEL.front_minus_axis_at(axis_deg))

@@ -58,6 +58,8 @@ MIN_FRONT_SHARE = 0.5
 #: The front of the shin is not trusted when it and the axis disagree by more than this many sigmas of the
 #: axis reading and of the angle between the two lines: its traced edge is then not the shin's.
 DISAGREE_SIGMAS = 2.5
+#: The axis angle at which :attr:`AngleModel.front_minus_axis_deg` is given (the middle of the norms).
+OFFSET_REFERENCE_DEG = 35.0
 #: Robust standard deviations per median absolute deviation (normal noise).
 MAD_TO_SIGMA = 1.4826
 
@@ -73,8 +75,11 @@ class AngleModel:
             is ``sqrt(2) * edge_px`` over the band's length (0.3 of the shin) in the image.
         axis_bias_deg: MediaPipe's knee-ankle line's median error (subtracted).
         axis_sigma_deg: its 1-sigma error from body to body.
-        front_minus_axis_deg: typical angle between the front of the shin and the knee-ankle axis.
-        front_minus_axis_sigma_deg: its spread from body to body.
+        front_minus_axis_deg: typical angle between the front of the shin and the knee-ankle axis, with the
+            axis at :data:`OFFSET_REFERENCE_DEG` ...
+        front_minus_axis_per_deg: ... growing by this much per degree of axis angle (the deeper the rock,
+            the wider the two lines: see :meth:`front_minus_axis_at`).
+        front_minus_axis_sigma_deg: its spread from body to body about that line.
         shin_lean_deg: how far the knee sits toward the leg's outside of the ankle, seen from the front, at
             the deepest rep (negative: toward its inside): the shin rocks in a plane tipped by this much from
             the sagittal (:meth:`CameraPose.shin_plane_normal`).
@@ -86,8 +91,13 @@ class AngleModel:
     axis_bias_deg: float
     axis_sigma_deg: float
     front_minus_axis_deg: float
+    front_minus_axis_per_deg: float
     front_minus_axis_sigma_deg: float
     shin_lean_deg: float
+
+    def front_minus_axis_at(self, axis_deg: float) -> float:
+        """The typical angle between the front of the shin and the axis, with the axis at ``axis_deg``."""
+        return self.front_minus_axis_deg + self.front_minus_axis_per_deg * (axis_deg - OFFSET_REFERENCE_DEG)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> AngleModel:
@@ -140,26 +150,23 @@ def rep_angles(
     axis_raw = axis - model.axis_bias_deg
     axis_sigma = _hypot(model.axis_sigma_deg, axis_scatter, camera_doubt_axis_deg)
     front_share = float(np.isfinite(front_deg).mean()) if front_deg.size else 0.0
+    from_axis = axis_raw + model.front_minus_axis_at(axis_raw)
+    from_axis_sigma = _hypot(axis_sigma, model.front_minus_axis_sigma_deg)
     if front_share < MIN_FRONT_SHARE:
-        shin_sigma = _hypot(axis_sigma, model.front_minus_axis_sigma_deg)
-        return RepAngles(
-            axis_raw + model.front_minus_axis_deg, shin_sigma, AXIS_PLUS_OFFSET, axis_raw, axis_sigma
-        )
+        return RepAngles(from_axis, from_axis_sigma, AXIS_PLUS_OFFSET, axis_raw, axis_sigma)
     front, front_scatter = hold_value(front_deg)
     front -= model.front_bias_deg
-    if abs(front - model.front_minus_axis_deg - axis_raw) > DISAGREE_SIGMAS * _hypot(
-        model.front_minus_axis_sigma_deg, axis_sigma
-    ):
+    # The axis under this front: front = axis + offset(axis), offset linear in the axis.
+    from_front = (
+        front - model.front_minus_axis_deg + model.front_minus_axis_per_deg * OFFSET_REFERENCE_DEG
+    ) / (1.0 + model.front_minus_axis_per_deg)
+    if abs(from_front - axis_raw) > DISAGREE_SIGMAS * _hypot(model.front_minus_axis_sigma_deg, axis_sigma):
         # The traced edge is not the shin's front (dark clothes on a dark floor, the other leg, a hand).
-        shin_sigma = _hypot(axis_sigma, model.front_minus_axis_sigma_deg)
-        return RepAngles(
-            axis_raw + model.front_minus_axis_deg, shin_sigma, AXIS_PLUS_OFFSET, axis_raw, axis_sigma
-        )
+        return RepAngles(from_axis, from_axis_sigma, AXIS_PLUS_OFFSET, axis_raw, axis_sigma)
     resolution_deg = (
         float(np.degrees(np.sqrt(2.0) * model.edge_px / (0.3 * shin_px))) if shin_px > 0 else 90.0
     )
     front_sigma = _hypot(model.front_floor_deg, resolution_deg, front_scatter, camera_doubt_front_deg)
-    from_front = front - model.front_minus_axis_deg
     from_front_sigma = _hypot(front_sigma, model.front_minus_axis_sigma_deg)
     weights = np.array([1.0 / from_front_sigma**2, 1.0 / axis_sigma**2])
     combined = float(weights @ np.array([from_front, axis_raw]) / weights.sum())
