@@ -29,7 +29,8 @@ JOINT_BGR: Colour = (0, 165, 255)
 SHIN_BGR: Colour = (255, 0, 255)
 VERTICAL_BGR: Colour = (0, 255, 255)
 ANGLE_BGR: Colour = (80, 255, 80)
-HIGHLIGHT_BGR: Colour = (0, 0, 255)
+#: Marks the frames of a rep's hold: the app's accent blue (#1f4e8c), not red, which reads as an error.
+HIGHLIGHT_BGR: Colour = (140, 78, 31)
 TEXT_BGR: Colour = (255, 255, 255)
 
 LEG_CHAIN = ("hip", "knee", "ankle", "heel", "toe", "ankle")

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.annotate import AnnotatedVideoWriter, draw_leg, write_png
+from vision.annotate import HIGHLIGHT_BGR, AnnotatedVideoWriter, draw_leg, write_png
 from vision.errors import InputError
 from vision.results import Measurement, PeakResult, RepResult
 from vision.video import Frame, VideoReader
@@ -28,8 +28,8 @@ ProgressCallback = Callable[[float], None]
 
 LEG_POINTS = ("hip", "knee", "ankle", "heel", "toe")
 #: The frame around the result picture: the app's accent blue (#1f4e8c, as its buttons and the PDF's
-#: headings), not red, which reads as an error.
-PEAK_FRAME_BGR = (140, 78, 31)
+#: headings), not red, which reads as an error; the same as a hold's frames in the annotated video.
+PEAK_FRAME_BGR = HIGHLIGHT_BGR
 # Until RepResult says where a rep's hold starts and ends, the banner is shown this long around its peak.
 
 
