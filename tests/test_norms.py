@@ -121,3 +121,17 @@ def test_constants_are_consistent_and_cited() -> None:
 def test_worst_of_no_bands_is_normal() -> None:
     assert norms.worst([]) == "normal"
     assert norms.worst(["normal", "limited", "borderline"]) == "limited"
+
+
+def test_asymmetry_words_round_to_half_and_name_the_stiffer_side() -> None:
+    """6.2 deg apart: more than the 5 deg that matters, the left stiffer; 3.1 deg and 1.2 cm: within it."""
+    big = asymmetry(SideResult(34.0, 9.0), SideResult(40.2, 9.4))
+    assert norms.asymmetry_words(big) == (
+        "The sides differ by 6.0° and 0.5 cm: more than the 5° / 1.5 cm that counts as a real difference "
+        "between sides. The left ankle is stiffer."
+    )
+    small = asymmetry(SideResult(38.0, 11.0), SideResult(41.1, 12.2))
+    words = norms.asymmetry_words(small)
+    assert words.startswith("The sides differ by 3.0° and 1.0 cm: within the 5° / 1.5 cm")
+    assert norms.round_half(2.26) == 2.5
+    assert norms.round_half(-0.2) == 0.0

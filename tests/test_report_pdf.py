@@ -303,7 +303,7 @@ def test_a_session_is_one_a4_page_with_both_sides_asymmetry_crops_and_disclaimer
         "10.5 cm ± 0.8 cm (knee at the wall)",  # left toe to wall
         "43.5° ± 1.5°",  # right shin angle
         "+13.5 cm ± 0.5 cm",
-        "The sides differ by 7.5° and 2.2 cm",
+        "The sides differ by 7.5° and 2.0 cm",
         "more than the 5° / 1.5 cm",
         "The left ankle is stiffer",
         "vs first (2026-01-09): +6.0° real change",  # left: beyond the 4.7° MDC

@@ -83,7 +83,6 @@ from vision.app_words import (
     no_result,
     norms_summary,
     plain_warnings,
-    round_half,
     scale_source,
     shin_angle_words,
     side_mismatch,
@@ -92,6 +91,7 @@ from vision.app_words import (
 from vision.calibration import Paper
 from vision.errors import InputError
 from vision.landmarks import Side
+from vision.norms import round_half
 from vision.pipeline import MeasureOptions, PoseRun, measure, measure_from_pose, run_pose
 from vision.results import Measurement, write_frames_csv
 from vision.storage import FRONT_OF_SHIN, MeasurementRecord

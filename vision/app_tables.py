@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from vision.app_words import app_words, finite_float, format_angle_pm, metric_cm, round_half
+from vision.app_words import app_words, finite_float, format_angle_pm, metric_cm
 from vision.landmarks import Side
 from vision.norms import (
     HEALTHY_RANGE_CM,
@@ -23,6 +23,7 @@ from vision.norms import (
     NORMAL_FROM_DEG,
     POWDEN_2015,
     Classification,
+    round_half,
 )
 from vision.results import Measurement, RepResult
 from vision.storage import ANGLE_KIND_WORDS, FRONT_OF_SHIN, TIBIA_AXIS, MeasurementRecord, Trend

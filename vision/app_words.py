@@ -25,7 +25,9 @@ from vision.norms import (
     Classification,
     SideResult,
     asymmetry,
+    asymmetry_words,
     classify,
+    round_half,
 )
 from vision.results import AXIS_PLUS_OFFSET, STATUS_OK, Measurement
 
@@ -205,11 +207,6 @@ def headline(measurement: Measurement, foot_length_cm: float | None) -> Headline
         tibia_axis_deg=finite_float(peak.tibia_axis_deg) if peak else None,
         tibia_axis_uncertainty_deg=finite_float(peak.tibia_axis_uncertainty_deg) if peak else None,
     )
-
-
-def round_half(value: float) -> float:
-    """``value`` to the nearest 0.5 (what an angle from a video can claim)."""
-    return round(value * 2.0) / 2.0 + 0.0
 
 
 def format_angle_pm(value: float | None, uncertainty: float | None) -> str:
@@ -417,18 +414,5 @@ def compare(left: Measurement, right: Measurement) -> Comparison | None:
     if left_result is None or right_result is None:
         return None
     diff = asymmetry(left_result, right_result)
-    figures = f"{round_half(diff.diff_deg):.1f}°"
-    if diff.diff_cm is not None:
-        figures += f" and {round_half(diff.diff_cm):.1f} cm"
-    threshold = f"{ASYMMETRY_DEG:g}° / {ASYMMETRY_CM:g} cm"
-    if diff.significant:
-        text = (
-            f"The sides differ by {figures}: more than the {threshold} that counts as a real difference "
-            f"between sides. The {diff.stiffer_side} ankle is stiffer."
-        )
-    else:
-        text = (
-            f"The sides differ by {figures}: within the {threshold} that measurement error and normal "
-            "variation can explain (Hoch & McKeon 2011; Chisholm 2012)."
-        )
+    text = asymmetry_words(diff)
     return Comparison(left_result, right_result, diff, text)

@@ -157,6 +157,29 @@ def asymmetry(left: SideResult, right: SideResult) -> Asymmetry:
     )
 
 
+def round_half(value: float) -> float:
+    """``value`` to the nearest 0.5 (what an angle or a distance from a video can claim)."""
+    return round(value * 2.0) / 2.0 + 0.0
+
+
+def asymmetry_words(diff: Asymmetry) -> str:
+    """The left-versus-right difference in plain words, against :data:`ASYMMETRY_DEG` / :data:`ASYMMETRY_CM`
+    (the app and the PDF report say it alike)."""
+    figures = f"{round_half(diff.diff_deg):.1f}°"
+    if diff.diff_cm is not None:
+        figures += f" and {round_half(diff.diff_cm):.1f} cm"
+    threshold = f"{ASYMMETRY_DEG:g}° / {ASYMMETRY_CM:g} cm"
+    if diff.significant:
+        return (
+            f"The sides differ by {figures}: more than the {threshold} that counts as a real difference "
+            f"between sides. The {diff.stiffer_side} ankle is stiffer."
+        )
+    return (
+        f"The sides differ by {figures}: within the {threshold} that measurement error and normal "
+        "variation can explain (Hoch & McKeon 2011; Chisholm 2012)."
+    )
+
+
 def _stiffer_side(left: SideResult, right: SideResult, by_cm_first: bool) -> Side | None:
     pairs = [(left.shin_angle_deg, right.shin_angle_deg)]
     if left.knee_to_wall_cm is not None and right.knee_to_wall_cm is not None:

@@ -49,6 +49,7 @@ from vision.norms import (
     Side,
     SideResult,
     asymmetry,
+    asymmetry_words,
     classify,
 )
 from vision.results import STATUS_OK, Measurement
@@ -617,24 +618,13 @@ def _asymmetry(pdf: _Page, session: Session) -> None:
         return
     pdf.set_y(pdf.get_y() + 1.5)
     pdf.heading("Left vs right")
-    threshold = f"{ASYMMETRY_DEG:g}° / {ASYMMETRY_CM:g} cm"
     if left.angle_kind != right.angle_kind:
         pdf.font(9)
         pdf.para(_MARGIN, _PAGE_W - 2 * _MARGIN, 4.3, "The two sides hold different angles: not compared.")
         return
     results = _side_results(session)
     diff = asymmetry(results["left"], results["right"])
-    figures = f"{diff.diff_deg:.1f}°" + (f" and {diff.diff_cm:.1f} cm" if diff.diff_cm is not None else "")
-    if diff.significant:
-        text = (
-            f"The sides differ by {figures}: more than the {threshold} that counts as a real difference "
-            f"between sides. The {diff.stiffer_side} ankle is stiffer."
-        )
-    else:
-        text = (
-            f"The sides differ by {figures}: within the {threshold} that measurement error and normal "
-            "variation can explain (Hoch & McKeon 2011; Chisholm 2012)."
-        )
+    text = asymmetry_words(diff)
     y = pdf.get_y()
     pdf.font(9, bold=diff.significant)
     pdf.para(_MARGIN + 2.5, _PAGE_W - 2 * _MARGIN - 2.5, 4.3, text)
