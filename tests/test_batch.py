@@ -476,12 +476,23 @@ def _results_in(store: Path) -> int:
     return sum(line.startswith(b'{"result"') for line in store.read_bytes().splitlines())
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """Ctrl-C reaches the command as it does in a terminal, even where this test runs as a background job
+    (a shell starts those with SIGINT ignored, and Python then never raises KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _stop_when(
     args: Sequence[str], cwd: Path, store: Path, results: int, how: signal.Signals
 ) -> tuple[int, str]:
     """Run ``dorsiflex`` with ``args``; once ``store`` holds ``results`` results, send it ``how``."""
     process = subprocess.Popen(
-        [str(CONSOLE_SCRIPT), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [str(CONSOLE_SCRIPT), *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     deadline = time.monotonic() + TIMEOUT_S
     while _results_in(store) < results and process.poll() is None and time.monotonic() < deadline:
