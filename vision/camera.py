@@ -213,8 +213,8 @@ MAX_SHARE_ON_PERSON = 1.0 / 3.0
 
 
 def detect_segments(image_bgr: npt.NDArray[np.uint8], exclude: BoolArray | None = None) -> FloatArray:
-    """Straight edges (x1, y1, x2, y2) in one frame, minus those touching ``exclude`` (True where the person
-    is, the image's size)."""
+    """Straight edges (x1, y1, x2, y2) in one frame, minus those lying more than :data:`MAX_SHARE_ON_PERSON`
+    on ``exclude`` (True where the person is, the image's size)."""
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
     detector = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD)
     lines = detector.detect(gray)[0]
