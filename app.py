@@ -36,7 +36,14 @@ def process_setup() -> bool:
 
 
 #: Loaded in the background once the first page is out, so the first clip does not wait for them.
-HEAVY_MODULES = ("vision.app_logic", "app_pages.result_view", "app_pages.charts", "pandas", "altair")
+HEAVY_MODULES = (
+    "vision.app_logic",
+    "app_pages.result_view",
+    "app_pages.charts",
+    "pandas",
+    "altair",
+    "mediapipe",
+)
 
 
 @st.cache_resource
