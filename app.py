@@ -2,7 +2,7 @@
 
 Run with ``streamlit run app.py``. This file is the frame around the pages: the page list, the sidebar's
 settings and a message carried over from the last action. Each page is one module in ``app_pages/``; every
-figure, image and chart row comes from ``vision`` (mostly ``vision.app_logic``), tested without Streamlit.
+figure, image and chart row comes from ``vision`` (mostly ``vision.app.logic``), tested without Streamlit.
 Nothing here makes a network call: WebRTC runs on the loopback without STUN servers, charts are drawn by
 the Vega library bundled with Streamlit, and usage statistics are off (``.streamlit/config.toml``).
 """
@@ -37,7 +37,7 @@ def process_setup() -> bool:
 
 #: Loaded in the background once the first page is out, so the first clip does not wait for them.
 HEAVY_MODULES = (
-    "vision.app_logic",
+    "vision.app.logic",
     "app_pages.result_view",
     "app_pages.charts",
     "pandas",

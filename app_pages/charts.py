@@ -1,4 +1,4 @@
-"""The app's Altair charts. Data rows come from ``vision.app_tables``; one legend per chart, at the bottom,
+"""The app's Altair charts. Data rows come from ``vision.app.tables``; one legend per chart, at the bottom,
 so a phone-width screen keeps the chart's full width."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from vision import app_logic as al
-from vision import app_tables
-from vision.landmarks import Side
+from vision.app import logic as al
+from vision.app import tables as app_tables
+from vision.pose.landmarks import Side
 
 SIDE_COLOURS = alt.Scale(domain=["left", "right"], range=["#1f77b4", "#ff7f0e"])
 REP_COLOURS = alt.Scale(domain=["counted", "not counted"], range=["#2e7d32", "#9e9e9e"])

@@ -6,8 +6,8 @@ import streamlit as st
 
 from app_pages import charts
 from app_pages.session import current_analyses
-from vision import app_logic as al
-from vision import app_words
+from vision.app import logic as al
+from vision.app import words as app_words
 
 
 def main() -> None:

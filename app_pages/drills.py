@@ -6,9 +6,9 @@ import streamlit as st
 
 from app_pages.session import LIMIT_FEELS, current_analyses, limit_feel, make_plan
 from app_pages.sidebar import keep
-from vision import app_logic as al
-from vision.app_words import app_words
-from vision.drills import CATEGORY_ORDER, DISCLAIMER, PlanItem
+from vision.advice.drills import CATEGORY_ORDER, DISCLAIMER, PlanItem
+from vision.app import logic as al
+from vision.app.words import app_words
 
 CATEGORY_TITLES = {"soft_tissue": "1. Soft tissue", "joint": "2. Joint", "loading": "3. Loading"}
 

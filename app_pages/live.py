@@ -13,8 +13,8 @@ from streamlit import config as st_config
 from app_pages.filming import FILMING_GUIDE
 from app_pages.result_view import show_result
 from app_pages.session import Source, add_source, current_analyses, state
-from vision import app_logic as al
-from vision.landmarks import Side
+from vision.app import logic as al
+from vision.pose.landmarks import Side
 
 
 def main() -> None:

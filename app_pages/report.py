@@ -2,7 +2,7 @@
 one-page summary of this session's results to print or send.
 
 The downloads sit in :func:`downloads` (this session's HTML summary) and :func:`saved_pdf` (a saved test's
-one-page A4 PDF, ``vision.report_pdf``).
+one-page A4 PDF, ``vision.output.report_pdf``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from datetime import date, datetime
 import streamlit as st
 
 from app_pages.session import current_analyses, limit_feel, make_plan, open_store, person
-from vision import app_logic as al
-from vision.landmarks import Side
-from vision.report import ReportInput, build_report
+from vision.app import logic as al
+from vision.output.report import ReportInput, build_report
+from vision.pose.landmarks import Side
 from vision.storage import Trend, trend
 
 
@@ -53,7 +53,7 @@ def saved_pdf() -> None:
     Everything on the PDF comes from the history file; where the limit was felt is not saved, so the Drills
     page's answer of this session is used ("not sure" without one).
     """
-    from vision import report_pdf  # fpdf2 and the crops' code: loaded when this page is opened
+    from vision.output import report_pdf  # fpdf2 and the crops' code: loaded when this page is opened
 
     st.subheader("PDF of a saved test")
     who = person()

@@ -12,10 +12,11 @@ import streamlit as st
 
 from app_pages import charts
 from app_pages.session import add_source, annotated_video_cached, db_path, person, settings, state
-from vision import app_logic as al
-from vision import app_tables, app_words
+from vision.app import logic as al
+from vision.app import tables as app_tables
+from vision.app import words as app_words
 from vision.errors import InputError
-from vision.landmarks import Side
+from vision.pose.landmarks import Side
 from vision.results import Measurement
 from vision.storage import HistoryStore
 
@@ -236,7 +237,7 @@ def save_form(analysis: al.ClipAnalysis, key: str) -> None:
 def peak_fields(analysis: al.ClipAnalysis) -> dict[str, object]:
     """What a saved test keeps besides its figures, so its PDF report can be made again from the history:
     the ± of each figure, the knee-ankle line and a crop of the annotated peak frame."""
-    from vision.report_pdf import record_fields  # the PDF's own rules for what it needs
+    from vision.output.report_pdf import record_fields  # the PDF's own rules for what it needs
 
     image = al.decode_png(analysis.peak_png) if analysis.peak_png else None
     return dict(record_fields(analysis.measurement, image))

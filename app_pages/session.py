@@ -1,6 +1,6 @@
 """Session state, the sidebar's settings and measuring a clip (cached per clip and settings).
 
-The measuring engine (``vision.app_logic``: SciPy, the pose model) is imported when a clip is measured, not
+The measuring engine (``vision.app.logic``: SciPy, the pose model) is imported when a clip is measured, not
 when the first page loads.
 """
 
@@ -17,18 +17,18 @@ import streamlit as st
 from streamlit import config as st_config
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from vision import app_clips
-from vision.drills import DrillPlan, LimitFeel, plan
+from vision.advice.drills import DrillPlan, LimitFeel, plan
+from vision.app import clips as app_clips
 from vision.errors import InputError
-from vision.landmarks import Side
+from vision.pose.landmarks import Side
 from vision.storage import HistoryStore, default_db_path
 from vision.video import VIDEO_SUFFIXES
 
 if TYPE_CHECKING:
-    from vision import app_logic as al
-    from vision.calibration import Paper
+    from vision.app import logic as al
     from vision.pipeline import PoseRun
     from vision.results import Measurement
+    from vision.scene.calibration import Paper
 
 ROOT = Path(__file__).resolve().parents[1]
 UPLOAD_TYPES = [suffix.lstrip(".") for suffix in VIDEO_SUFFIXES]
@@ -72,7 +72,7 @@ def foot_length_cm() -> float | None:
 
 def settings(side: Side | None) -> al.Settings:
     """The measurement settings from the sidebar, for a clip of ``side`` (None: detect it)."""
-    from vision import app_logic as al
+    from vision.app import logic as al
 
     paper = PAPERS.get(str(st.session_state.get("paper") or "No sheet"))
     marker = float(st.session_state.get("marker_size_cm") or 10.0)
@@ -103,7 +103,7 @@ def limit_feel() -> tuple[str, LimitFeel]:
 
 
 def make_plan(analyses: dict[Side, al.ClipAnalysis], feel: LimitFeel) -> DrillPlan | None:
-    from vision.app_words import side_result
+    from vision.app.words import side_result
 
     left = side_result(analyses["left"].measurement) if "left" in analyses else None
     right = side_result(analyses["right"].measurement) if "right" in analyses else None
@@ -169,7 +169,7 @@ def pose_run_cached(
 ) -> PoseRun:
     """The clip's pose pass, keyed on its SHA-256 and the only options it depends on (the app's defaults):
     a new side, foot length, marker size or paper re-runs only the analysis."""
-    from vision import app_logic as al
+    from vision.app import logic as al
 
     return al.pose_run(_data, _name, _progress)
 
@@ -186,7 +186,7 @@ def analyse_cached(
     """Keyed on the clip's SHA-256 and the settings: the same clip with the same settings is measured once,
     and other settings of the same clip re-use its pose pass (:func:`pose_run_cached`).
     The annotated video is left out (:func:`annotated_video_cached` renders it when asked for)."""
-    from vision import app_logic as al
+    from vision.app import logic as al
 
     options = clip_settings.options()
 
@@ -205,7 +205,7 @@ def annotated_video_cached(
     clip_digest: str, clip_settings: al.Settings, _data: bytes, _name: str, _measurement: Measurement
 ) -> bytes:
     """The annotated video of a measured clip, keyed as its measurement."""
-    from vision import app_logic as al
+    from vision.app import logic as al
 
     return al.annotated_video(_data, _name, _measurement)
 
@@ -284,7 +284,7 @@ def setup_check_cached(clip_digest: str, _data: bytes, _name: str) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="dorsiflex-check-") as tmp:
         clip = Path(tmp) / f"check{suffix}"
         clip.write_bytes(_data)
-        from vision import app_logic as al
-        from vision.app_words import app_words
+        from vision.app import logic as al
+        from vision.app.words import app_words
 
         return [app_words(issue) for issue in al.setup_check(clip)]

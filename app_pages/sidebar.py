@@ -7,7 +7,7 @@ import functools
 import streamlit as st
 
 from app_pages.session import PAPERS
-from vision.norms import REFERENCES
+from vision.advice.norms import REFERENCES
 from vision.storage import default_db_path
 
 
@@ -42,7 +42,7 @@ def keep(widget_key: str, setting_key: str) -> None:
 
 
 def marker_box() -> None:
-    from vision.marker import marker_pdf, max_size_cm
+    from vision.scene.marker import marker_pdf, max_size_cm
 
     ss = st.session_state
     st.number_input(

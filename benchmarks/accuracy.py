@@ -32,7 +32,7 @@ import numpy as np
 from common import REPO, out
 
 import vision
-from vision.angles import MODEL as ANGLE_MODEL
+from vision.metrics.angles import MODEL as ANGLE_MODEL
 from vision.results import Measurement
 
 DEFAULT_DATA = REPO / ".." / "shared" / "data" / "synthetic"

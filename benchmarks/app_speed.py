@@ -6,7 +6,7 @@ Measured, in this order, on the same clip and machine:
 
 1. ``cli``: the whole ``dorsiflex measure CLIP --side S --json`` process (start-up, imports, model, pose,
    analysis, JSON), median of ``--runs`` fresh processes. What the issue compares the app with.
-2. ``in-process``: what the app does after an upload, ``vision.app_logic.analyse_clip``, split into its parts:
+2. ``in-process``: what the app does after an upload, ``vision.app.logic.analyse_clip``, split into its parts:
    the engine's ``measure`` (the CLI's work), the annotated video (the clip decoded and encoded again), the
    per-frame CSV and the peak frame. Median of ``--runs``.
 3. ``browser`` (Chromium + Playwright, the app served by ``streamlit run``): the first page load on a fresh
@@ -59,7 +59,8 @@ def cli_s(clip: Path, side: str, runs: int) -> float:
 
 def in_process_parts(clip: Path, side: str, runs: int) -> dict[str, float]:
     """Median seconds of each part of ``analyse_clip`` (the imports and the model load are warmed first)."""
-    from vision import app_logic, export
+    from vision.app import logic as app_logic
+    from vision.output import export
     from vision.pipeline import MeasureOptions, measure
     from vision.results import write_frames_csv
 

@@ -1,5 +1,6 @@
-"""Fit ``vision/angle_model.json`` (the angles' bias corrections and uncertainty terms) on clips that are not
-``check``: the ``tune`` clips of ../shared/data/synthetic and any set rendered with ../shared/tools/synth.
+"""Fit ``vision/metrics/angle_model.json`` (the angles' bias corrections and uncertainty terms) on clips
+that are not ``check``: the ``tune`` clips of ../shared/data/synthetic and any set rendered with
+../shared/tools/synth.
 
 Reads the rows ``accuracy.py --json FILE`` wrote (raw per-frame readings over the hold of the rep that holds
 each clip's true valid peak), fits, and writes the model with its provenance. Its figures on ``check`` come
@@ -12,14 +13,14 @@ from ``accuracy.py --split check`` afterwards. Usage::
 What is fitted (all in degrees):
 
 * ``front_bias_deg``, ``axis_bias_deg``: the median error of the front-of-shin and MediaPipe knee-ankle
-  readings (subtracted by ``vision.angles``).
+  readings (subtracted by ``vision.metrics.angles``).
 * ``front_minus_axis_deg``, ``front_minus_axis_per_deg`` and the spread about them: the truths' angle
   between the two lines, a straight line in the axis angle (at the reference angle, and per degree).
 * ``shin_lean_deg``: the median of the truths' shin lean seen from the front (knee toward the leg's outside
   of the ankle) at the valid peak, from the clips' ``_gt.csv`` 3D points: the plane the shin rocks in.
 * ``axis_sigma_deg`` and ``front_floor_deg``: the smallest terms with which |error| <= 2 sigma holds in
   :data:`COVERAGE` of the clips, the other terms (resolution, hold scatter, camera) as the engine reports
-  them; the front's floor is never below the inclinometer's own SEM (``vision.norms``). ``edge_px`` is
+  them; the front's floor is never below the inclinometer's own SEM (``vision.advice.norms``). ``edge_px`` is
   set, not fitted: 0.7 px, the mask edge's placement error seen on the clips' frames.
 """
 
@@ -38,8 +39,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from vision.angles import MODEL, MODEL_PATH, OFFSET_REFERENCE_DEG  # noqa: E402
-from vision.norms import INCLINOMETER_SEM_DEG  # noqa: E402
+from vision.advice.norms import INCLINOMETER_SEM_DEG  # noqa: E402
+from vision.metrics.angles import MODEL, MODEL_PATH, OFFSET_REFERENCE_DEG  # noqa: E402
 
 #: Share of the fitting clips whose |error| must be within 2 sigma (the target on unseen clips is 90%; with
 #: the 28 tune clips alone, 95% there gave 67-76% on unseen ones; with 74 clips, 95% gave 89-94% on check).

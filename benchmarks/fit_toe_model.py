@@ -1,11 +1,11 @@
-"""Fit ``vision/toe_model.json``: the foot-to-shin band a toe reading must give, and the 1-sigma errors of the
-toe tip and of the front of the knee, from clips with exact truth (never ``check``).
+"""Fit ``vision/pose/toe_model.json``: the foot-to-shin band a toe reading must give, and the 1-sigma errors
+of the toe tip and of the front of the knee, from clips with exact truth (never ``check``).
 
 For each clip it looks at the frames around the truth's valid peak, as the pipeline's sampled frames are
 looked at: MediaPipe (a fresh detection per frame) gives the landmarks and the person mask, and
-:func:`vision.toe_tip.grabcut_toe_px` the toe tip from the image's colours. Each toe reading (mask and
+:func:`vision.pose.toe_tip.grabcut_toe_px` the toe tip from the image's colours. Each toe reading (mask and
 colours) is compared with the truth's toe tip along the image's horizontal, in foot lengths; its foot-to-shin
-ratio is what :func:`vision.toe_tip.refine_toe_tip` judges it by.
+ratio is what :func:`vision.pose.toe_tip.refine_toe_tip` judges it by.
 
 * The band holds the 1-99 % range of the ratios of readings within 1.5 cm of the truth.
 * ``toe_sigma_foot``: half the 95th percentile of |error| of the colour reading when both readings pass;
@@ -36,8 +36,8 @@ import numpy as np
 from accuracy import DEFAULT_DATA, splits
 from common import REPO, out
 
-from vision.landmarks import N_LANDMARKS, LegLandmarks, PoseEstimator
-from vision.toe_tip import MODEL_PATH, ToeModel, grabcut_toe_px
+from vision.pose.landmarks import N_LANDMARKS, LegLandmarks, PoseEstimator
+from vision.pose.toe_tip import MODEL_PATH, ToeModel, grabcut_toe_px
 from vision.video import VideoReader
 
 #: Frames either side of the truth's valid peak that are looked at.

@@ -27,9 +27,9 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vision.annotate import draw_leg  # noqa: E402
-from vision.app_logic import LiveRecorder, discard_recording, live_leg  # noqa: E402
-from vision.landmarks import PoseEstimator  # noqa: E402
+from vision.app.logic import LiveRecorder, discard_recording, live_leg  # noqa: E402
+from vision.output.annotate import draw_leg  # noqa: E402
+from vision.pose.landmarks import PoseEstimator  # noqa: E402
 from vision.video import VideoReader  # noqa: E402
 
 WIDTH, HEIGHT = 640, 480

@@ -53,7 +53,7 @@ def child(path: Path, analysis_fps: float, plain: bool) -> None:
     import numpy as np
 
     import vision
-    from vision.landmarks import PoseEstimator
+    from vision.pose.landmarks import PoseEstimator
     from vision.video import limit_heap_growth
 
     if not plain:

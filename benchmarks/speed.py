@@ -33,7 +33,7 @@ from common import DEFAULT_CACHE, REPO, cpus, load_average, lunge_clip, out
 BIN = Path(sys.executable).parent
 BASELINE = """
 import sys
-from vision.landmarks import PoseEstimator
+from vision.pose.landmarks import PoseEstimator
 from vision.video import VideoReader
 with VideoReader(sys.argv[1]) as reader, PoseEstimator() as estimator:
     for frame in reader.frames():

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vision.landmarks import N_LANDMARKS, Landmark, PoseTrack
+from vision.pose.landmarks import N_LANDMARKS, Landmark, PoseTrack
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -1,4 +1,4 @@
-"""Tests for vision.annotate: pure drawing, the H.264 writer and PNG output."""
+"""Tests for vision.output.annotate: pure drawing, the H.264 writer and PNG output."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vision.annotate import (
+from vision.errors import InputError
+from vision.output.annotate import (
     ANGLE_BGR,
     HIGHLIGHT_BGR,
     SHIN_BGR,
@@ -22,7 +23,6 @@ from vision.annotate import (
     draw_leg,
     write_png,
 )
-from vision.errors import InputError
 from vision.video import VideoReader
 
 Image = npt.NDArray[np.uint8]

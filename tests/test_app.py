@@ -20,11 +20,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.util import patch_config_options
 
-import vision.app_logic
-import vision.app_words
-import vision.report_pdf
-from vision.annotate import AnnotatedVideoWriter
-from vision.drills import DISCLAIMER, plan
+import vision.app.logic
+import vision.app.words
+import vision.output.report_pdf
+from vision.advice.drills import DISCLAIMER, plan
+from vision.output.annotate import AnnotatedVideoWriter
 from vision.pipeline import PoseRun
 from vision.results import Measurement
 from vision.storage import HistoryStore, MeasurementRecord
@@ -56,14 +56,14 @@ def measured(monkeypatch: pytest.MonkeyPatch) -> list[Measurement]:
     """Every measurement the engine actually computes during the test (cache hits do not add one): the app
     analyses a clip's pose pass (cached apart) with the settings."""
     calls: list[Measurement] = []
-    real = vision.app_logic.measure_from_pose
+    real = vision.app.logic.measure_from_pose
 
     def counting(*args: Any, **kwargs: Any) -> Measurement:
         result = real(*args, **kwargs)
         calls.append(result)
         return result
 
-    monkeypatch.setattr(vision.app_logic, "measure_from_pose", counting)
+    monkeypatch.setattr(vision.app.logic, "measure_from_pose", counting)
     return calls
 
 
@@ -71,14 +71,14 @@ def measured(monkeypatch: pytest.MonkeyPatch) -> list[Measurement]:
 def pose_runs(monkeypatch: pytest.MonkeyPatch) -> list[PoseRun]:
     """Every pose pass (MediaPipe over a clip) the app runs during the test."""
     calls: list[PoseRun] = []
-    real = vision.app_logic.run_pose
+    real = vision.app.logic.run_pose
 
     def counting(*args: Any, **kwargs: Any) -> PoseRun:
         result = real(*args, **kwargs)
         calls.append(result)
         return result
 
-    monkeypatch.setattr(vision.app_logic, "run_pose", counting)
+    monkeypatch.setattr(vision.app.logic, "run_pose", counting)
     return calls
 
 
@@ -206,7 +206,7 @@ def test_sample_clips_are_measured_once_and_then_served_from_the_cache(
     assert left.peak is not None
     assert right.peak is not None
     assert metrics(at, "Shin angle") == [
-        vision.app_logic.format_angle_pm(m.peak.shin_angle_deg, m.peak.shin_angle_uncertainty_deg)
+        vision.app.logic.format_angle_pm(m.peak.shin_angle_deg, m.peak.shin_angle_uncertainty_deg)
         for m in (left, right)
         if m.peak is not None
     ]
@@ -255,7 +255,7 @@ def test_a_new_foot_length_re_runs_the_analysis_and_not_the_pose_pass(
     assert right.peak is not None
     assert right.peak.knee_over_toe_cm is not None
     peak = right.peak
-    shown, _ = vision.app_words.metric_cm(peak.knee_over_toe_cm, peak.knee_over_toe_uncertainty_cm)
+    shown, _ = vision.app.words.metric_cm(peak.knee_over_toe_cm, peak.knee_over_toe_uncertainty_cm)
     assert metrics(at, "Knee over toe")[1] == shown
     at.sidebar.number_input(key="foot_length_cm").set_value(28.0).run()
     assert len(pose_runs) == 2
@@ -393,13 +393,13 @@ def test_upload_per_side(app: AppTest) -> None:
 def test_left_vs_right(sampled: AppTest) -> None:
     go(sampled, "Left vs right")
     left, right = current_measurements(sampled)
-    comparison = vision.app_logic.compare(left, right)
+    comparison = vision.app.logic.compare(left, right)
     assert comparison is not None
-    shown = vision.app_logic.round_half(comparison.asymmetry.diff_deg)
+    shown = vision.app.logic.round_half(comparison.asymmetry.diff_deg)
     assert metrics(sampled, "Difference in shin angle") == [f"{shown:.1f}°"]
     page = texts(sampled)
     assert comparison.text in page
-    assert vision.app_words.THRESHOLDS_LINE in page  # both thresholds, and why they differ
+    assert vision.app.words.THRESHOLDS_LINE in page  # both thresholds, and why they differ
     assert not sampled.error
     assert len(sampled.image) == 1  # both peak frames in one picture
 
@@ -415,7 +415,7 @@ def test_drills_follow_where_the_limit_is_felt(sampled: AppTest) -> None:
     assert not sampled.exception
     page = texts(sampled)
     assert page.count(DISCLAIMER) == 1
-    left, right = (vision.app_logic.side_result(m) for m in current_measurements(sampled))
+    left, right = (vision.app.logic.side_result(m) for m in current_measurements(sampled))
     expected = plan(left, right, "achilles_pain")
     titles = [e.label for e in sampled.expander]
     for item in expected.items:
@@ -447,7 +447,7 @@ def test_report_page_offers_the_pdf_of_a_saved_test_also_after_a_restart(sampled
     assert labels == ["Download the PDF report", "Download the report (HTML)"]
     assert "limit felt: *a pull or stretch in the calf*" in texts(sampled)
     with HistoryStore(db) as store:
-        [saved] = vision.report_pdf.sessions(store, "Me")
+        [saved] = vision.output.report_pdf.sessions(store, "Me")
     assert saved.label.endswith(" - Me - left and right")
     assert sampled.selectbox(key="report_session").options == [saved.label]
 
@@ -551,7 +551,7 @@ def test_bad_input_gives_a_message_and_the_app_keeps_working(app: AppTest, db: P
     ]
 
     app.file_uploader(key="up_left").clear()
-    photo = vision.app_logic.png_bytes(np.full((240, 320, 3), 200, dtype=np.uint8))
+    photo = vision.app.logic.png_bytes(np.full((240, 320, 3), 200, dtype=np.uint8))
     app.file_uploader(key="up_left").upload("photo.mov", photo, "video/quicktime")
     app.run()
     assert not app.exception

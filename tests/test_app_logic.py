@@ -1,4 +1,4 @@
-"""Tests for vision.app_logic and vision.report: what the web app computes, without Streamlit."""
+"""Tests for vision.app.logic and vision.output.report: what the web app computes, without Streamlit."""
 
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ import numpy.typing as npt
 import pytest
 from fakes import NO_VALID_REP_MESSAGE, make_measurement, rep
 
-from vision import app_logic as al
-from vision import app_tables, app_words
-from vision.annotate import AnnotatedVideoWriter
-from vision.drills import DISCLAIMER, plan
+from vision.advice.drills import DISCLAIMER, plan
+from vision.advice.norms import ASYMMETRY_DEG, BENNELL_1998, HOCH_MCKEON_2011, KONOR_2012, MDC_DEG, SideResult
+from vision.app import logic as al
+from vision.app import tables as app_tables
+from vision.app import words as app_words
 from vision.errors import InputError
-from vision.landmarks import N_LANDMARKS, FramePose, LegLandmarks
-from vision.norms import ASYMMETRY_DEG, BENNELL_1998, HOCH_MCKEON_2011, KONOR_2012, MDC_DEG, SideResult
-from vision.report import ReportInput, build_report, trend_svg
+from vision.output.annotate import AnnotatedVideoWriter
+from vision.output.report import ReportInput, build_report, trend_svg
+from vision.pose.landmarks import N_LANDMARKS, FramePose, LegLandmarks
 from vision.results import AXIS_PLUS_OFFSET, STATUS_NO_VALID_REP, STATUS_NOT_A_LUNGE, Measurement, WallResult
 from vision.storage import MeasurementRecord, trend
 from vision.video import VideoReader

@@ -27,9 +27,11 @@ import pytest
 from clips import SYNTHETIC, missing_reason
 
 import vision
-from vision import batch, batch_output, norms
-from vision.batch import STATUS_CRASHED, STATUS_ERROR, ClipJob, ClipResult, PoseModels
-from vision.batch_output import CSV_COLUMNS, BatchOutputs, ResultStore, run_batch
+from vision.advice import norms
+from vision.batch import output as batch_output
+from vision.batch import run as batch
+from vision.batch.output import CSV_COLUMNS, BatchOutputs, ResultStore, run_batch
+from vision.batch.run import STATUS_CRASHED, STATUS_ERROR, ClipJob, ClipResult, PoseModels
 from vision.pipeline import MeasureOptions
 from vision.storage import HistoryStore
 
@@ -344,7 +346,7 @@ def test_an_unexpected_error_in_one_clip_is_its_row(monkeypatch: pytest.MonkeyPa
 def test_help_loads_neither_ray_nor_mediapipe_nor_the_batch_engine() -> None:
     code = (
         "import sys; from vision import cli; cli.build_parser().format_help(); "
-        "names = ('ray', 'mediapipe', 'vision.batch', 'vision.pipeline'); "
+        "names = ('ray', 'mediapipe', 'vision.batch.run', 'vision.pipeline'); "
         "print(sorted(m for m in names if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -20,15 +20,15 @@ import numpy.typing as npt
 import pytest
 from clips import SYNTHETIC, missing_reason
 
-from vision.calibration import (
+from vision.errors import InputError
+from vision.scene.calibration import (
     FloorScale,
     detect_aruco,
     detect_sheet,
     find_floor_scale,
 )
-from vision.camera import camera_from_projection
-from vision.errors import InputError
-from vision.marker import marker_image
+from vision.scene.camera import camera_from_projection
+from vision.scene.marker import marker_image
 
 FloatArray = npt.NDArray[np.float64]
 Image = npt.NDArray[np.uint8]
@@ -629,7 +629,7 @@ def test_clip_without_reference_uses_the_foot() -> None:
     assert scale.px_per_cm == pytest.approx(2.4)
 
 
-# ---------------------------------------------------------------- the marker's camera (vision.camera)
+# ---------------------------------------------------------------- the marker's camera (vision.scene.camera)
 
 
 @pytest.mark.parametrize("world_point_cm", [(-5.0, 12.0, 0.0), (-15.0, 20.0, 1.5), (-30.0, -10.0, 0.0)])

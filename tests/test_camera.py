@@ -1,4 +1,4 @@
-"""Tests for vision.camera: camera roll, tilt and yaw from straight scene edges and floor markers.
+"""Tests for vision.scene.camera: camera roll, tilt and yaw from straight scene edges and floor markers.
 
 Sign convention: a roll of +r means the scene appears rotated counter-clockwise by r on screen, which is
 what ``cv2.getRotationMatrix2D(centre, r, 1)`` does to an image (positive angle = counter-clockwise).
@@ -13,7 +13,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vision.camera import (
+from vision.geometry import sagittal_angle_deg
+from vision.pose.landmarks import Side
+from vision.scene.camera import (
     FOCAL_FRACTION,
     MAX_SCENE_TILT_DEG,
     MIN_SUPPORT_FRACTION,
@@ -27,8 +29,6 @@ from vision.camera import (
     roll_from_segments,
     scene_camera,
 )
-from vision.geometry import sagittal_angle_deg
-from vision.landmarks import Side
 
 FloatArray = npt.NDArray[np.float64]
 Image = npt.NDArray[np.uint8]

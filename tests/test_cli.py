@@ -32,7 +32,7 @@ from fakes import rep as fake_rep
 import vision.pipeline
 from vision import cli
 from vision.errors import InputError
-from vision.export import interpolate_frames
+from vision.output.export import interpolate_frames
 from vision.results import AXIS_PLUS_OFFSET, STATUS_NOT_A_LUNGE, Measurement, WallResult
 from vision.video import VideoReader
 
@@ -558,7 +558,7 @@ def test_progress_only_on_a_terminal() -> None:
 
 
 needs_marker = pytest.mark.skipif(
-    importlib.util.find_spec("vision.marker") is None, reason="vision.marker is not written yet"
+    importlib.util.find_spec("vision.scene.marker") is None, reason="vision.scene.marker is not written yet"
 )
 
 

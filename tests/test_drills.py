@@ -8,8 +8,8 @@ from typing import get_args
 
 import pytest
 
-from vision import drills
-from vision.drills import (
+from vision.advice import drills
+from vision.advice.drills import (
     CATEGORY_ORDER,
     DISCLAIMER,
     LIBRARY,
@@ -20,7 +20,7 @@ from vision.drills import (
     get_drill,
     plan,
 )
-from vision.norms import Side
+from vision.advice.norms import Side
 
 LIMITED = SideResult(shin_angle_deg=30.0, knee_to_wall_cm=7.0)
 BORDERLINE = SideResult(shin_angle_deg=37.0, knee_to_wall_cm=11.0)

@@ -30,11 +30,12 @@ import pytest
 from clips import WALK_SIDE, missing_reason, trim
 from pypdf import PdfReader
 
-from vision import MeasureOptions, app_logic, measure
-from vision.app_logic import format_angle_pm
-from vision.app_words import metric_cm
-from vision.drills import plan
-from vision.report import ReportInput, build_report
+from vision import MeasureOptions, measure
+from vision.advice.drills import plan
+from vision.app import logic as app_logic
+from vision.app.logic import format_angle_pm
+from vision.app.words import metric_cm
+from vision.output.report import ReportInput, build_report
 from vision.storage import MeasurementRecord, trend
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Tests for vision.landmarks: the MediaPipe adapter and the points read off the person mask.
+"""Tests for vision.pose.landmarks: the MediaPipe adapter and the points read off the person mask.
 
 The masks are drawn by hand (a box leg on a box foot), so every extreme point is known to the pixel. The
 last test runs real MediaPipe on frames of a bundled sample clip whose heel height is known exactly.
@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vision.landmarks import (
+from vision.pose.landmarks import (
     N_LANDMARKS,
     N_SILHOUETTE,
     FramePose,

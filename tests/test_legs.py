@@ -1,4 +1,4 @@
-"""Tests for vision.legs: which leg is tested, which way the person faces, and MediaPipe label swaps.
+"""Tests for vision.pose.legs: which leg is tested, which way the person faces, and MediaPipe label swaps.
 
 The track is a hand-made lunge (1280x720): the front foot planted ahead, the front knee rocking forward
 over it, the rear leg stretched back. Every landmark position is known, so the leg returned can be checked
@@ -14,9 +14,9 @@ import numpy.typing as npt
 import pytest
 
 from vision.errors import InputError
-from vision.landmarks import N_LANDMARKS, N_SILHOUETTE, Landmark, LegLandmarks, PoseTrack, Side
-from vision.legs import POINT_NAMES, LegPoints, choose_leg, facing_direction, leg_points
-from vision.tested_leg import pick_leg
+from vision.pose.landmarks import N_LANDMARKS, N_SILHOUETTE, Landmark, LegLandmarks, PoseTrack, Side
+from vision.pose.legs import POINT_NAMES, LegPoints, choose_leg, facing_direction, leg_points
+from vision.pose.tested_leg import pick_leg
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pytest
 
 from vision.errors import InputError
-from vision.marker import marker_pdf, max_size_cm, write_marker
+from vision.scene.marker import marker_pdf, max_size_cm, write_marker
 
 A4_PT = (21.0 / 2.54 * 72, 29.7 / 2.54 * 72)
 

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from vision import norms
-from vision.norms import SideResult, asymmetry, classify
+from vision.advice import norms
+from vision.advice.norms import SideResult, asymmetry, classify
 
 
 @pytest.mark.parametrize(

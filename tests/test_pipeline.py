@@ -14,9 +14,8 @@ import pytest
 from clips import filtered
 
 import vision
-from vision.distances import combined_uncertainty_cm
 from vision.geometry import LEVEL_UP
-from vision.legs import POINT_NAMES, LegPoints
+from vision.metrics.distances import combined_uncertainty_cm
 from vision.pipeline import (
     MeasureOptions,
     _heel_rise_px,
@@ -26,6 +25,7 @@ from vision.pipeline import (
     measure_from_pose,
     run_pose,
 )
+from vision.pose.legs import POINT_NAMES, LegPoints
 from vision.results import Measurement
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "lunge_left_aruco.mp4"
@@ -159,8 +159,8 @@ def test_one_pose_run_serves_any_foot_length() -> None:
 @pytest.mark.slow
 def test_the_result_picture_is_framed_in_the_accent_not_in_alarm_red() -> None:
     """The annotated peak frame of a real clip (the app's and the CLI's result picture) has a calm frame."""
-    from vision import export
-    from vision.app_logic import read_frame
+    from vision.app.logic import read_frame
+    from vision.output import export
 
     m = measure(SAMPLE, MeasureOptions(side="left"))
     shown = export.shown_frame(m)

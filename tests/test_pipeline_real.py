@@ -25,11 +25,12 @@ import pytest
 from clips import SQUAT, TWO_PEOPLE, WALK_SIDE, hevc, hflip, missing_reason, rotated, stored_portrait, trim
 
 import vision
-from vision import geometry, quality
-from vision.camera import roll_from_edges, scene_camera, scene_edges
-from vision.landmarks import FramePose, PoseEstimator, PoseTrack
-from vision.legs import choose_leg, leg_points
+from vision import geometry
+from vision.pose import quality
+from vision.pose.landmarks import FramePose, PoseEstimator, PoseTrack
+from vision.pose.legs import choose_leg, leg_points
 from vision.results import Measurement
+from vision.scene.camera import roll_from_edges, scene_camera, scene_edges
 from vision.video import VideoInfo, VideoReader, probe_video
 
 pytestmark = [

@@ -1,4 +1,4 @@
-"""Tests for vision.quality: unusable input raises InputError with a one-line message."""
+"""Tests for vision.pose.quality: unusable input raises InputError with a one-line message."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy.typing as npt
 import pytest
 
 from vision.errors import InputError
-from vision.landmarks import Landmark
-from vision.legs import POINT_NAMES, LegPoints
-from vision.quality import (
+from vision.pose.landmarks import Landmark
+from vision.pose.legs import POINT_NAMES, LegPoints
+from vision.pose.quality import (
     MIN_DURATION_S,
     PERSON_GROW_FRACTION,
     camera_warnings,

@@ -15,11 +15,11 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 from test_storage import _make_v3_file
 
-from vision import report_pdf
-from vision.annotate import ANGLE_BGR, SHIN_BGR, draw_leg
-from vision.drills import DISCLAIMER
-from vision.norms import Side
-from vision.report_pdf import (
+from vision.advice.drills import DISCLAIMER
+from vision.advice.norms import Side
+from vision.output import report_pdf
+from vision.output.annotate import ANGLE_BGR, SHIN_BGR, draw_leg
+from vision.output.report_pdf import (
     Session,
     find_session,
     leg_crop,
@@ -439,7 +439,7 @@ def test_report_pdf_needs_a_side_and_a_known_limit_feel() -> None:
 
 @pytest.mark.slow
 def test_record_fields_from_a_real_measurement_crop_the_drawn_leg(tmp_path: Path) -> None:
-    from vision import export
+    from vision.output import export
     from vision.pipeline import MeasureOptions, measure
     from vision.video import VideoReader
 

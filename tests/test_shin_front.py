@@ -7,9 +7,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vision.angles import MODEL, rep_angles
+from vision.metrics.angles import MODEL, rep_angles
+from vision.pose.shin_front import BAND, shin_front_chord, upper_envelope
 from vision.results import AXIS_PLUS_OFFSET, FRONT_OF_SHIN
-from vision.shin_front import BAND, shin_front_chord, upper_envelope
 
 FloatArray = npt.NDArray[np.float64]
 KNEE = np.array([400.0, 200.0])

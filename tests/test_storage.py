@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from vision import storage
+from vision.advice.norms import Side
 from vision.errors import InputError
-from vision.norms import Side
 from vision.storage import (
     CSV_COLUMNS,
     SCHEMA_VERSION,

@@ -1,4 +1,5 @@
-"""Tests for vision.timeseries: masking, outlier rejection, gap filling, zero-phase smoothing and rep finding.
+"""Tests for vision.metrics.timeseries: masking, outlier rejection, gap filling, zero-phase smoothing
+and rep finding.
 
 Synthetic rocks are raised-cosine rises and falls around a flat plateau at a known peak angle, so the peak,
 the hold and the troughs are known exactly. Every rep test runs on three time axes: 30 fps, 60 fps and a
@@ -16,7 +17,7 @@ import numpy.typing as npt
 import pytest
 from scipy import signal
 
-from vision.timeseries import (
+from vision.metrics.timeseries import (
     CleaningParams,
     RepParams,
     clean,

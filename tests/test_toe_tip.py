@@ -8,8 +8,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vision.landmarks import N_LANDMARKS, N_SILHOUETTE, FramePose, LegLandmarks, SampledFrame
-from vision.toe_tip import MODEL, grabcut_toe_px, refine_toe_tip
+from vision.pose.landmarks import N_LANDMARKS, N_SILHOUETTE, FramePose, LegLandmarks, SampledFrame
+from vision.pose.toe_tip import MODEL, grabcut_toe_px, refine_toe_tip
 
 FloatArray = npt.NDArray[np.float64]
 SIDE = "left"

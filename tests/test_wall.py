@@ -1,4 +1,4 @@
-"""Tests for vision.wall: the wall in front of the foot and the toe-to-wall distance.
+"""Tests for vision.scene.wall: the wall in front of the foot and the toe-to-wall distance.
 
 Synthetic scenes are ray-cast through a pinhole camera (floor tiles, a room wall or a pillar, a striped
 backdrop) with a person drawn on top as polygons, so the true toe-to-wall distance in pixels and in cm is
@@ -18,13 +18,13 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vision import quality
-from vision.calibration import FloorScale, find_floor_scale
 from vision.geometry import LEVEL_UP, forward_unit, up_from_floor_angle
-from vision.landmarks import FramePose, LegLandmarks, PoseEstimator, PoseTrack
-from vision.legs import facing_direction
 from vision.pipeline import measure
-from vision.wall import (
+from vision.pose import quality
+from vision.pose.landmarks import FramePose, LegLandmarks, PoseEstimator, PoseTrack
+from vision.pose.legs import facing_direction
+from vision.scene.calibration import FloorScale, find_floor_scale
+from vision.scene.wall import (
     JUNCTION,
     TOE_TIP_HEIGHT_CM,
     WALL_EDGE,
@@ -544,7 +544,7 @@ def _boxes_around(points: dict[str, FloatArray], index: int, count: int) -> list
                 pytest.mark.xfail(
                     strict=True,
                     reason="measured: 12.57 cm against 13.63: the toe tip, placed from the foot's landmarks "
-                    "(vision.toe_tip), sits 1.1 cm ahead at this clip's peak (issue 10)",
+                    "(vision.pose.toe_tip), sits 1.1 cm ahead at this clip's peak (issue 10)",
                 )
             ]
             if name == "dev06"

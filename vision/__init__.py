@@ -10,14 +10,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from vision.batch import ClipResult, measure_many
+    from vision.batch.run import ClipResult, measure_many
     from vision.errors import InputError
     from vision.pipeline import MeasureOptions, measure
     from vision.results import FrameSeries, Measurement, PeakResult, RepResult, VideoMeta
 
 _HOMES = {
-    "ClipResult": "vision.batch",
-    "measure_many": "vision.batch",
+    "ClipResult": "vision.batch.run",
+    "measure_many": "vision.batch.run",
     "InputError": "vision.errors",
     "MeasureOptions": "vision.pipeline",
     "measure": "vision.pipeline",

@@ -20,7 +20,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from vision import cli_batch, norms
+from vision import cli_batch
+from vision.advice import norms
 from vision.errors import InputError
 from vision.video import limit_heap_growth
 
@@ -183,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _measure_command(args: argparse.Namespace) -> int:
     # Imported here so that `--help` and `marker` do not load OpenCV, SciPy and MediaPipe.
-    from vision.export import shown_frame, write_annotated_video
+    from vision.output.export import shown_frame, write_annotated_video
     from vision.pipeline import measure
     from vision.results import write_frames_csv
 
@@ -232,12 +233,12 @@ def _check_outputs(clip: Path, outputs: Sequence[Path]) -> None:
 
 def _marker_command(args: argparse.Namespace) -> int:
     try:
-        marker = importlib.import_module("vision.marker")
+        marker = importlib.import_module("vision.scene.marker")
     except ModuleNotFoundError as err:
-        if err.name != "vision.marker":
+        if err.name != "vision.scene.marker":
             raise
         raise InputError(
-            "this version of dorsiflex cannot write markers (vision.marker is missing)"
+            "this version of dorsiflex cannot write markers (vision.scene.marker is missing)"
         ) from None
     marker.write_marker(args.output, size_cm=args.size_cm)
     sys.stdout.write(

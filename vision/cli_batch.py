@@ -1,5 +1,5 @@
 """``dorsiflex batch``: many clips measured in parallel, resumable, into one table (the command-line layer;
-the work is in :mod:`vision.batch`, :mod:`vision.batch_output` and :mod:`vision.batch_ray`).
+the work is in :mod:`vision.batch.run`, :mod:`vision.batch.output` and :mod:`vision.batch.ray_engine`).
 
 Like :mod:`vision.cli`, only this module writes to stdout/stderr: the summary goes to stdout, a progress bar
 to stderr when it is a terminal. Nothing heavy is imported until the command runs (``--help`` stays fast).
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from vision.errors import InputError
 
 if TYPE_CHECKING:
-    from vision.batch_output import BatchProgress, Summary
-    from vision.batch_ray import RayPool
+    from vision.batch.output import BatchProgress, Summary
+    from vision.batch.ray_engine import RayPool
     from vision.pipeline import MeasureOptions
 
 EXIT_OK = 0
@@ -107,7 +107,8 @@ def measure_options(args: argparse.Namespace) -> MeasureOptions:
 
 
 def batch_command(args: argparse.Namespace) -> int:
-    from vision import batch, batch_output
+    from vision.batch import output as batch_output
+    from vision.batch import run as batch
 
     outputs = _outputs(args)
     if args.address and args.engine != "ray":
@@ -115,7 +116,7 @@ def batch_command(args: argparse.Namespace) -> int:
     jobs = batch.collect_jobs(args.inputs, measure_options(args), person=args.person.strip())
     pool: RayPool | None = None
     if args.engine == "ray":
-        from vision.batch_ray import RayPool, import_ray
+        from vision.batch.ray_engine import RayPool, import_ray
 
         import_ray()  # fail now, not after reading every clip
         pool = RayPool(args.workers or (None if args.address else batch.default_workers()), args.address)
@@ -158,7 +159,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def _outputs(args: argparse.Namespace) -> Any:
     """The output paths, checked before anything is measured."""
-    from vision.batch_output import BatchOutputs, parquet_problem
+    from vision.batch.output import BatchOutputs, parquet_problem
 
     table: Path = args.output
     if table.suffix.lower() != ".csv":
@@ -198,8 +199,8 @@ def _outputs(args: argparse.Namespace) -> Any:
 def format_summary(summary: Summary, outputs: Any) -> str:
     """What the batch did, in a few lines: counts by status, the clips without a result and why, both
     sides per person with the asymmetry flagged as the app flags it, and what was saved."""
-    from vision import norms
-    from vision.batch_output import store_path
+    from vision.advice import norms
+    from vision.batch.output import store_path
 
     counts = ", ".join(f"{n} {status}" for status, n in summary.counts)
     earlier = f"; {summary.skipped} measured by an earlier run" if summary.skipped else ""

@@ -12,25 +12,17 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from vision import geometry, quality
-from vision.angles import MODEL as ANGLE_MODEL
-from vision.angles import (
+from vision import geometry
+from vision.errors import InputError
+from vision.metrics.angles import MODEL as ANGLE_MODEL
+from vision.metrics.angles import (
     CameraDoubt,
     angle_warnings,
     implausible_roll,
     rep_angles,
     roll_doubt_deg,
 )
-from vision.calibration import FloorScale, Paper, find_floor_scale
-from vision.camera import (
-    CameraPose,
-    RollEstimate,
-    camera_from_projection,
-    roll_from_edges,
-    scene_camera,
-    scene_edges,
-)
-from vision.distances import (
+from vision.metrics.distances import (
     along_floor_px,
     camera_doubt_cm,
     centimetre_warnings,
@@ -39,9 +31,12 @@ from vision.distances import (
     points_sigma_cm,
     px_per_cm_at_toe,
 )
-from vision.errors import InputError
-from vision.landmarks import FramePose, PoseEstimator, PoseTrack, SampledFrame, Side
-from vision.legs import LegChoice, LegPoints
+from vision.metrics.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
+from vision.pose import quality
+from vision.pose.landmarks import FramePose, PoseEstimator, PoseTrack, SampledFrame, Side
+from vision.pose.legs import LegChoice, LegPoints
+from vision.pose.tested_leg import pick_leg
+from vision.pose.toe_tip import ToeTip, foot_centre_px, refine_toe_tip
 from vision.results import (
     STATUS_NO_VALID_REP,
     STATUS_NOT_A_LUNGE,
@@ -53,11 +48,17 @@ from vision.results import (
     VideoMeta,
     WallResult,
 )
-from vision.tested_leg import pick_leg
-from vision.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
-from vision.toe_tip import ToeTip, foot_centre_px, refine_toe_tip
+from vision.scene.calibration import FloorScale, Paper, find_floor_scale
+from vision.scene.camera import (
+    CameraPose,
+    RollEstimate,
+    camera_from_projection,
+    roll_from_edges,
+    scene_camera,
+    scene_edges,
+)
+from vision.scene.wall import find_wall, knee_reached_wall
 from vision.video import VideoInfo, VideoReader
-from vision.wall import find_wall, knee_reached_wall
 
 FloatArray = npt.NDArray[np.float64]
 ProgressCallback = Callable[[float], None]
@@ -178,8 +179,8 @@ def measure(
     """Measure the lunge test in one clip. Raises :class:`InputError` (one line) for unusable input.
 
     ``estimator``: a pose model to reuse (built with ``tracking=options.pose_tracking``; many clips in one
-    process, :mod:`vision.batch`). It is reset before the clip, so the result is the same as with a fresh one,
-    and is left open. Without it a model is built for the clip and closed.
+    process, :mod:`vision.batch.run`). It is reset before the clip, so the result is the same as with a fresh
+    one, and is left open. Without it a model is built for the clip and closed.
 
     The same as ``measure_from_pose(run_pose(path, options, progress), options)``.
     """

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vision.errors import InputError
-from vision.landmarks import Side
+from vision.pose.landmarks import Side
 
 FloatArray = npt.NDArray[np.float64]
 

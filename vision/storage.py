@@ -31,8 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TypedDict, Unpack
 
+from vision.advice.norms import MDC_CM, MDC_DEG, Side
 from vision.errors import InputError
-from vision.norms import MDC_CM, MDC_DEG, Side
 
 APP_DIR_NAME = "dorsiflex"
 DB_FILE_NAME = "history.sqlite3"

@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.annotate import HIGHLIGHT_BGR, AnnotatedVideoWriter, draw_leg, write_png
 from vision.errors import InputError
+from vision.output.annotate import HIGHLIGHT_BGR, AnnotatedVideoWriter, draw_leg, write_png
 from vision.results import Measurement, PeakResult, RepResult
 from vision.video import Frame, VideoReader
 

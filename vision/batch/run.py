@@ -2,7 +2,7 @@
 that make a batch resumable, and a pool of worker processes that each build the pose model once.
 
 This is the engine-agnostic core of ``dorsiflex batch`` and of :func:`measure_many`; the results store, the
-table and the summary are in :mod:`vision.batch_output`, the Ray engine in :mod:`vision.batch_ray`.
+table and the summary are in :mod:`vision.batch.output`, the Ray engine in :mod:`vision.batch.ray_engine`.
 
 Every clip is measured by :func:`run_clip` exactly as ``dorsiflex measure`` measures it (the same
 :func:`vision.pipeline.measure`, the same options, the same JSON), with the worker's pose model reset between
@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING, Any
 import cv2
 
 from vision.errors import InputError
-from vision.landmarks import PoseEstimator, Side
 from vision.pipeline import MeasureOptions, measure
+from vision.pose.landmarks import PoseEstimator, Side
 from vision.video import VIDEO_SUFFIXES, limit_heap_growth
 
 if TYPE_CHECKING:
@@ -53,14 +53,13 @@ STATUS_ERROR = "error"
 #: run of the same batch tries the clip again.
 STATUS_CRASHED = "crashed"
 MANIFEST_COLUMNS = ("path", "person", "side", "foot_length_cm", "date", "notes")
-#: Modules whose code does not change what a clip measures; every other file of the package (the measuring
-#: layers, app_logic's history record, this module, the fitted models) is part of a result's key.
+#: Files whose code does not change what a clip measures (paths inside the package, without ``.py``), and
+#: folders of such files (the app's computations, drawings and reports). Every other file of the package (the
+#: measuring stages, this module, the fitted models) is part of a result's key.
 _NOT_IN_KEY = frozenset(
-    {"__init__", "annotate", "batch_output", "batch_ray", "cli", "cli_batch", "drills", "export", "marker"}
-    | {"report", "report_pdf", "storage"}
+    {"__init__", "cli", "cli_batch", "storage", "advice/drills", "batch/output", "batch/ray_engine", "scene/marker"}
 )
-#: Modules of the app (``app_*``) do not measure either.
-_APP_PREFIX = "app_"
+_NOT_IN_KEY_FOLDERS = frozenset({"app", "output"})
 _CHUNK_BYTES = 1 << 20
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 #: Fields of a history record that come from the person, not the clip: set when the record is saved.
@@ -290,10 +289,11 @@ def engine_fingerprint() -> str:
     """SHA-256 of the measuring code and fitted models of this installation: results measured by other code
     are measured again, not reused."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for file in sorted([*package.glob("*.py"), *package.glob("*.json")]):
-        if file.stem not in _NOT_IN_KEY and not file.stem.startswith(_APP_PREFIX):
-            digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    package = Path(__file__).resolve().parents[1]
+    for file in sorted([*package.rglob("*.py"), *package.rglob("*.json")]):
+        name = file.relative_to(package).with_suffix("").as_posix()
+        if name not in _NOT_IN_KEY and file.stem != "__init__" and name.split("/")[0] not in _NOT_IN_KEY_FOLDERS:
+            digest.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -364,7 +364,7 @@ def run_clip(job: ClipJob, models: PoseModels, keep_measurement: bool = False) -
 def _record_fields(job: ClipJob, m: Measurement) -> dict[str, Any] | None:
     """The clip's figures in the history record the app saves (``record_from_analysis``), without the
     fields the person gives (name, date, notes): None without a result."""
-    from vision import app_logic  # the app's own rules for what a saved test holds
+    from vision.app import logic as app_logic  # the app's own rules for what a saved test holds
 
     if not app_logic.has_result(m):
         return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vision.landmarks import Landmark, LegLandmarks, PoseTrack, Side
+from vision.pose.landmarks import Landmark, LegLandmarks, PoseTrack, Side
 
 FloatArray = npt.NDArray[np.float64]
 POINT_NAMES = (

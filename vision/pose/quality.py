@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 
 from vision.errors import InputError
-from vision.landmarks import Landmark, PoseTrack
-from vision.legs import LegChoice, LegPoints
+from vision.pose.landmarks import Landmark, PoseTrack
+from vision.pose.legs import LegChoice, LegPoints
 from vision.video import VideoInfo
 
 FloatArray = npt.NDArray[np.float64]

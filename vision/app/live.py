@@ -18,10 +18,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision import geometry, quality
-from vision.annotate import AnnotatedVideoWriter, draw_leg
-from vision.app_words import format_angle
-from vision.landmarks import FramePose, LegLandmarks, PoseEstimator, Side
+from vision import geometry
+from vision.app.words import format_angle
+from vision.output.annotate import AnnotatedVideoWriter, draw_leg
+from vision.pose import quality
+from vision.pose.landmarks import FramePose, LegLandmarks, PoseEstimator, Side
 
 ImageBGR = npt.NDArray[np.uint8]
 SIDES: tuple[Side, Side] = ("left", "right")

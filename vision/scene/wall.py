@@ -45,8 +45,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from vision.calibration import FloorScale
 from vision.geometry import forward_unit
+from vision.scene.calibration import FloorScale
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -88,7 +88,8 @@ MAX_GAP_CM = 5.0
 MIN_BELOW_CM = 4.0
 #: ... while a wall's vertical edge stops at the floor: it is told from the person's own long outlines (the
 #: back of the calf and heel, which also come down to the floor) by being vertical. The scene's vertical is
-#: known to 1-2 degrees from the room's edges (see :mod:`vision.camera`), or to a few for an upright phone.
+#: known to 1-2 degrees from the room's edges (see :mod:`vision.scene.camera`), or to a few for an
+#: upright phone.
 MAX_EDGE_TILT_DEG = 4.0
 #: A wall and a floor differ in material and in how they face the light: their colours differ by more than
 #: this (0-255 channels; compression and sensor noise are a few levels).

@@ -3,9 +3,9 @@
 Lengths are measured in the tested leg's sagittal plane (:func:`along_floor_px`) in pixels of a square-on
 view at the toe's depth, and turned into cm with the scale at the toe (:func:`px_per_cm_at_toe`). Each cm
 figure carries a 1-sigma uncertainty (:func:`combined_uncertainty_cm`) from the scale, the two points it runs
-between (:func:`points_sigma_cm`, from :mod:`vision.toe_tip`'s fitted doubts), the spread over valid reps and
-the camera's unmeasured orientation (:func:`camera_doubt_cm`); one known to worse than ``norms.ROUGH_CM`` is
-called rough (:func:`centimetre_warnings`).
+between (:func:`points_sigma_cm`, from :mod:`vision.pose.toe_tip`'s fitted doubts), the spread over valid reps
+and the camera's unmeasured orientation (:func:`camera_doubt_cm`); one known to worse than ``norms.ROUGH_CM``
+is called rough (:func:`centimetre_warnings`).
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from vision import geometry, norms
-from vision.angles import CameraDoubt
-from vision.calibration import FloorScale
-from vision.camera import CameraPose
+from vision import geometry
+from vision.advice import norms
+from vision.metrics.angles import CameraDoubt
+from vision.pose.toe_tip import MODEL as TOE_MODEL
+from vision.pose.toe_tip import ToeTip
 from vision.results import FrameSeries, PeakResult, RepResult, WallResult
-from vision.toe_tip import MODEL as TOE_MODEL
-from vision.toe_tip import ToeTip
-from vision.wall import TOE_TIP_HEIGHT_CM
+from vision.scene.calibration import FloorScale
+from vision.scene.camera import CameraPose
+from vision.scene.wall import TOE_TIP_HEIGHT_CM
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -1,4 +1,4 @@
-"""A printable ArUco marker that gives the floor scale (see :mod:`vision.calibration`).
+"""A printable ArUco marker that gives the floor scale (see :mod:`vision.scene.calibration`).
 
 The page is A4 with the marker (DICT_4X4_50, black square of the requested side, a one-module white quiet
 zone) at its exact physical size, a line of instructions and a 10 cm ruler to check the print with. PDF keeps
@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 from matplotlib.figure import Figure
 
-from vision.calibration import ARUCO_DICTIONARY, ARUCO_DICTIONARY_SIZE
 from vision.errors import InputError
+from vision.scene.calibration import ARUCO_DICTIONARY, ARUCO_DICTIONARY_SIZE
 
 A4_CM = (21.0, 29.7)
 MIN_SIZE_CM = 2.0

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.shin_front import last_edge_px, shin_front_chord
+from vision.pose.shin_front import last_edge_px, shin_front_chord
 
 Side = Literal["left", "right"]
 FloatArray = npt.NDArray[np.float64]
@@ -36,7 +36,7 @@ class Landmark(IntEnum):
     lowest point under the heel landmark) gives the heel's height: the back of the heel is a near-vertical
     edge, so its extreme point slides up and down it, while the sole under the heel is a near-level edge.
     The front of the shin's top and bottom are the ends of the chord an inclinometer lying on the shin makes
-    (30% and 60% of the way from knee to ankle, :mod:`vision.shin_front`).
+    (30% and 60% of the way from knee to ankle, :mod:`vision.pose.shin_front`).
     """
 
     NOSE = 0
@@ -327,7 +327,8 @@ class PoseEstimator:
 
     ``tracking=True`` uses MediaPipe's video mode: the person detector runs only when tracking is lost and
     each frame's region of interest comes from the previous frame's landmarks. MediaPipe's own landmark
-    smoothing is off: it filters causally and lags the peak; :mod:`vision.timeseries` smooths without lag.
+    smoothing is off: it filters causally and lags the peak; :mod:`vision.metrics.timeseries` smooths
+    without lag.
     ``silhouette=True`` also runs MediaPipe's person segmentation (about 10% more time) for the knee front,
     toe tip and heel back points.
     """

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from vision.app_words import app_words, finite_float, format_angle_pm, metric_cm
-from vision.landmarks import Side
-from vision.norms import (
+from vision.advice.norms import (
     HEALTHY_RANGE_CM,
     HEALTHY_RANGE_DEG,
     LIMITED_BELOW_CM,
@@ -25,6 +23,8 @@ from vision.norms import (
     Classification,
     round_half,
 )
+from vision.app.words import app_words, finite_float, format_angle_pm, metric_cm
+from vision.pose.landmarks import Side
 from vision.results import Measurement, RepResult
 from vision.storage import ANGLE_KIND_WORDS, FRONT_OF_SHIN, TIBIA_AXIS, MeasurementRecord, Trend
 

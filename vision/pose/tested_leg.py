@@ -7,10 +7,10 @@ import dataclasses
 
 import numpy as np
 
-from vision import quality
 from vision.errors import InputError
-from vision.landmarks import LegLandmarks, PoseTrack, Side
-from vision.legs import LegChoice, LegPoints, choose_leg, leg_points
+from vision.pose import quality
+from vision.pose.landmarks import LegLandmarks, PoseTrack, Side
+from vision.pose.legs import LegChoice, LegPoints, choose_leg, leg_points
 
 #: Ankles closer than this many foot lengths along the image (in most frames) are side by side: a squat.
 LEVEL_FEET_FOOT_RATIO = 0.5

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.landmarks import MASK_THRESHOLD, N_LANDMARKS, LegLandmarks, SampledFrame, Side
+from vision.pose.landmarks import MASK_THRESHOLD, N_LANDMARKS, LegLandmarks, SampledFrame, Side
 
 FloatArray = npt.NDArray[np.float64]
 MODEL_PATH = Path(__file__).with_name("toe_model.json")

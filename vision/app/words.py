@@ -11,9 +11,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from vision import norms
-from vision.landmarks import Side
-from vision.norms import (
+from vision.advice import norms
+from vision.advice.norms import (
     ASYMMETRY_CM,
     ASYMMETRY_DEG,
     BENNELL_1998,
@@ -29,6 +28,7 @@ from vision.norms import (
     classify,
     round_half,
 )
+from vision.pose.landmarks import Side
 from vision.results import AXIS_PLUS_OFFSET, STATUS_OK, Measurement
 
 # --- Whether there is a result, and what to do when there is none ------------------------------------------

@@ -1,9 +1,9 @@
 """A rep's two shin angles and their 1-sigma uncertainties, from the per-frame readings over its hold.
 
-* The headline, the front of the shin (:mod:`vision.shin_front`), is read straight off the person mask. Its
-  doubt is a floor (how far the mask's front edge strays from the skin's, fitted), the edge's placement over
-  the short band it spans (smaller shins in the image are less sure), the scatter over the hold and the
-  camera's unmeasured orientation.
+* The headline, the front of the shin (:mod:`vision.pose.shin_front`), is read straight off the person
+  mask. Its doubt is a floor (how far the mask's front edge strays from the skin's, fitted), the edge's
+  placement over the short band it spans (smaller shins in the image are less sure), the scatter over the
+  hold and the camera's unmeasured orientation.
 * The knee-centre to ankle-centre axis is read two ways: MediaPipe's knee and ankle (which sit off the joint
   centres by a body-dependent amount), and the front of the shin less the typical angle between the two lines
   (which varies from body to body by about 1 deg). The two are weighted by their inverse variances.
@@ -29,10 +29,10 @@ import numpy as np
 import numpy.typing as npt
 
 from vision import geometry
-from vision.camera import CameraPose
-from vision.landmarks import Side
-from vision.norms import INCLINOMETER_SEM_DEG
+from vision.advice.norms import INCLINOMETER_SEM_DEG
+from vision.pose.landmarks import Side
 from vision.results import AXIS_PLUS_OFFSET, FRONT_OF_SHIN, RepResult
+from vision.scene.camera import CameraPose
 
 FloatArray = npt.NDArray[np.float64]
 MODEL_PATH = Path(__file__).with_name("angle_model.json")

@@ -5,7 +5,7 @@ foot's depth. A side-on camera sees the floor in strong perspective, so one "pix
 enough: this module recovers the floor plane's mapping to the image from a reference lying flat on the floor,
 tried in this order:
 
-1. a printed ArUco marker (DICT_4X4_50, id 0, black square 10 cm by default), see :mod:`vision.marker`;
+1. a printed ArUco marker (DICT_4X4_50, id 0, black square 10 cm by default), see :mod:`vision.scene.marker`;
 2. a plain white A4 or US Letter sheet;
 3. the user's foot length in cm against the foot's heel-to-toe landmark distance in pixels (a flat scale);
 4. none.
@@ -16,7 +16,7 @@ used: the next source is tried and a plain-words warning says why.
 Conventions
 -----------
 Image points are in pixels of the upright frame with the origin at the top-left *corner* of the top-left
-pixel, x right and y down: the convention of :class:`vision.landmarks.PoseTrack` (MediaPipe's normalised
+pixel, x right and y down: the convention of :class:`vision.pose.landmarks.PoseTrack` (MediaPipe's normalised
 coordinates times the frame size). OpenCV returns pixel-centre coordinates; they are shifted by +0.5 here.
 
 Floor coordinates are centimetres in the reference's own frame: origin at its centre, x along its first edge
@@ -115,8 +115,8 @@ _TOE_BEYOND_REFERENCE_CM = 15.0
 _PRINT_TOLERANCE = 0.005
 
 # Foot-length scale. The user's tape measurement is good to about +-0.5 cm. The back of the heel is placed to
-# about 2 % of the foot; the toe tip's own doubt (vision.toe_tip) is carried with the distances, since it
-# moves them and the scale together, and so is the camera's unmeasured orientation (vision.distances).
+# about 2 % of the foot; the toe tip's own doubt (vision.pose.toe_tip) is carried with the distances, since it
+# moves them and the scale together, and so is the camera's unmeasured orientation (vision.metrics.distances).
 # Per-frame jitter is a few pixels on a 720p full-body frame.
 _FOOT_TAPE_CM = 0.5
 _FOOT_LANDMARK_RELATIVE = 0.02

@@ -2,7 +2,7 @@
 
 The drills are written for this project from common physiotherapy and strength-and-conditioning practice.
 A plan always runs soft tissue -> joint -> loading: loosen what limits the range, move the joint through it,
-then load the new range so it sticks. The thresholds come from `vision.norms`.
+then load the new range so it sticks. The thresholds come from `vision.advice.norms`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from vision.norms import (
+from vision.advice.norms import (
     ASYMMETRY_CM,
     ASYMMETRY_DEG,
     HEALTHY_RANGE_CM,

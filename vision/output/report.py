@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from vision.app_logic import (
+from vision.advice.drills import DISCLAIMER, DrillPlan
+from vision.advice.norms import MDC_CM, MDC_DEG, POWDEN_2015
+from vision.app.logic import (
     ClipAnalysis,
     compare,
     format_angle_pm,
@@ -24,9 +26,7 @@ from vision.app_logic import (
     norms_summary,
     side_result,
 )
-from vision.drills import DISCLAIMER, DrillPlan
-from vision.landmarks import Side
-from vision.norms import MDC_CM, MDC_DEG, POWDEN_2015
+from vision.pose.landmarks import Side
 from vision.storage import Trend
 
 _SIDES: tuple[Side, Side] = ("left", "right")

@@ -1,7 +1,7 @@
 """The app's light first steps with a clip, before anything is measured: is the upload a video of a sensible
 size, its digest (the cache key), a safe file name, and the bundled sample clips.
 
-Kept apart from :mod:`vision.app_logic` so the app's first page loads without the measuring engine (SciPy,
+Kept apart from :mod:`vision.app.logic` so the app's first page loads without the measuring engine (SciPy,
 the pose model); the names stay importable from there too.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vision.errors import InputError
-from vision.landmarks import Side
+from vision.pose.landmarks import Side
 from vision.video import VIDEO_SUFFIXES
 
 DEFAULT_MAX_UPLOAD_MB = 200

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from vision import norms
-from vision.batch import STATUS_CRASHED, STATUS_ERROR, ClipJob, ClipResult, measured_at, with_key
+from vision.advice import norms
+from vision.batch.run import STATUS_CRASHED, STATUS_ERROR, ClipJob, ClipResult, measured_at, with_key
 from vision.errors import InputError
 from vision.results import STATUS_OK
 from vision.storage import HistoryStore, MeasurementRecord
@@ -130,7 +130,7 @@ class ResultStore:
 
     def sha256(self, path: Path) -> str:
         """The file's SHA-256, remembered by path, size and modification time (hashed again on a change)."""
-        from vision.batch import file_sha256
+        from vision.batch.run import file_sha256
 
         try:
             stat = path.stat()

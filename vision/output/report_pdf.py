@@ -8,10 +8,10 @@ session of one ankle). Everything on the page comes from the history file (`visi
   angle), saved with the record (``peak_crop_jpeg``, schema v4; older rows get a placeholder);
 * each side's figures with their ± (1 standard uncertainty): the shin angle along the front of the shin, as
   the clinic's inclinometer reads it, the tibia axis (knee-ankle line), knee over toe and toe to wall;
-* the left-right asymmetry, counted as real above 5° / 1.5 cm (`vision.norms`);
+* the left-right asymmetry, counted as real above 5° / 1.5 cm (`vision.advice.norms`);
 * each side's trend over the person's history up to this session, a change counted as real beyond the
   minimal detectable change 4.7° / 1.9 cm; rows of the other angle kind are never compared;
-* the drill plan (`vision.drills.plan`; the limit feel is not saved, so it is a parameter) and the
+* the drill plan (`vision.advice.drills.plan`; the limit feel is not saved, so it is a parameter) and the
   disclaimer.
 
 Saving side: `record_fields` turns an engine result and its annotated peak frame into the extra record fields
@@ -36,9 +36,8 @@ import numpy.typing as npt
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from vision.drills import DISCLAIMER, DrillPlan, LimitFeel, plan
-from vision.export import interpolate_frames
-from vision.norms import (
+from vision.advice.drills import DISCLAIMER, DrillPlan, LimitFeel, plan
+from vision.advice.norms import (
     ASYMMETRY_CM,
     ASYMMETRY_DEG,
     HEALTHY_RANGE_CM,
@@ -52,6 +51,7 @@ from vision.norms import (
     asymmetry_words,
     classify,
 )
+from vision.output.export import interpolate_frames
 from vision.results import STATUS_OK, Measurement
 from vision.storage import FRONT_OF_SHIN, HistoryStore, MeasurementRecord, Trend, TrendPoint, trend
 
@@ -77,7 +77,8 @@ CROP_MAX_SIDE_PX = 720  # stored crops are scaled down to this long side (11-25 
 CROP_JPEG_QUALITY = 88
 LEG_CROP_POINTS = ("knee", "ankle", "heel", "toe")
 #: Least room beside the leg in a crop, as a fraction of the frame's short side: the angle label that
-#: `vision.annotate` draws beside the ankle spans about 0.13 of it ("24.6°" plus its gap to the vertical).
+#: `vision.output.annotate` draws beside the ankle spans about 0.13 of it ("24.6°" plus its gap to
+#: the vertical).
 LABEL_ROOM = 0.16
 
 # --- Saving: the peak crop and the extra record fields ------------------------------------------------------
@@ -91,8 +92,8 @@ def leg_crop(
     ``points_px`` holds pixel (x, y) of ``knee``, ``ankle``, ``heel`` and ``toe`` in ``frame_bgr`` (missing or
     NaN points are skipped); ``margin`` is the room on every side as a fraction of the shin length (knee to
     ankle), for the shin line drawn 0.15 shin lengths past the knee. Left and right get at least
-    ``LABEL_ROOM`` of the frame's short side, as `vision.annotate` sizes its text by the short side: the
-    angle label beside the ankle stays in.
+    ``LABEL_ROOM`` of the frame's short side, as `vision.output.annotate` sizes its text by the short side:
+    the angle label beside the ankle stays in.
     Without a knee and an ankle the whole frame is returned. Pure: returns a copy, never a view.
     """
     if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:

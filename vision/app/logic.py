@@ -4,12 +4,12 @@ The app's pages (``app_pages/``) hold widgets, layout and caching only; everythi
 package, so it can be tested without a browser or a Streamlit runtime. The rest of the app's computation
 lives beside this module, by responsibility:
 
-- :mod:`vision.app_words`: whether there is a result, its figures and their wording, the engine's notes in
+- :mod:`vision.app.words`: whether there is a result, its figures and their wording, the engine's notes in
   the app's words;
-- :mod:`vision.app_tables`: rows for the tables and charts (reps, history, trends);
-- :mod:`vision.app_live`: the live camera's per-frame work and its recorder.
+- :mod:`vision.app.tables`: rows for the tables and charts (reps, history, trends);
+- :mod:`vision.app.live`: the live camera's per-frame work and its recorder.
 
-Their names stay importable from here (``from vision.app_logic import headline`` still works).
+Their names stay importable from here (``from vision.app.logic import headline`` still works).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision import export, pipeline
-from vision.annotate import draw_leg
-from vision.app_clips import (
+from vision import pipeline
+from vision.advice.norms import round_half
+from vision.app.clips import (
     DEFAULT_MAX_UPLOAD_MB,
     SampleClip,
     check_upload,
@@ -38,7 +38,7 @@ from vision.app_clips import (
     safe_file_name,
     sample_clips,
 )
-from vision.app_live import (
+from vision.app.live import (
     LIVE_RECORD_FPS,
     MIN_RECORDED_FRAMES,
     LiveLeg,
@@ -47,7 +47,7 @@ from vision.app_live import (
     discard_recording,
     live_leg,
 )
-from vision.app_tables import (
+from vision.app.tables import (
     MDC_REFERENCE,
     Band,
     Row,
@@ -62,7 +62,7 @@ from vision.app_tables import (
     rep_table,
     trend_rows,
 )
-from vision.app_words import (
+from vision.app.words import (
     BAND_WORDS,
     NEXT_STEPS,
     SCALE_WORDS,
@@ -88,12 +88,13 @@ from vision.app_words import (
     side_mismatch,
     side_result,
 )
-from vision.calibration import Paper
 from vision.errors import InputError
-from vision.landmarks import Side
-from vision.norms import round_half
+from vision.output import export
+from vision.output.annotate import draw_leg
 from vision.pipeline import MeasureOptions, PoseRun, measure, measure_from_pose, run_pose
+from vision.pose.landmarks import Side
 from vision.results import Measurement, write_frames_csv
+from vision.scene.calibration import Paper
 from vision.storage import FRONT_OF_SHIN, MeasurementRecord
 from vision.video import Frame, VideoReader
 

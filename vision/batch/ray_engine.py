@@ -1,5 +1,5 @@
 """The Ray engine of ``dorsiflex batch --engine ray``: the same per-clip function as the process pool
-(:func:`vision.batch.run_clip`), mapped over Ray actors that each build their pose model once.
+(:func:`vision.batch.run.run_clip`), mapped over Ray actors that each build their pose model once.
 
 Ray is an optional extra (``pip install 'dorsiflex[cluster]'``: the core ``ray`` package), imported only when
 this engine runs. Without an address a local Ray is started with one CPU per worker and stopped at the end;
@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from vision.batch import (
+from vision.batch.run import (
     STATUS_CRASHED,
     ClipJob,
     ClipResult,

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from vision.landmarks import Side
+    from vision.pose.landmarks import Side
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -295,7 +295,7 @@ def roll_from_edges(edges: SceneEdges) -> RollEstimate:
 
 #: Typical phone and webcam lenses: focal length as a fraction of the image's long side (about 64 degrees
 #: across the long side). Main phone cameras span about 0.65-0.95, so the estimated tilt and yaw carry a
-#: few percent of error from it (shared with :mod:`vision.calibration`'s prior).
+#: few percent of error from it (shared with :mod:`vision.scene.calibration`'s prior).
 FOCAL_FRACTION = 0.8
 #: Tilt and yaw are searched within this many degrees of a level, side-on camera ...
 MAX_TILT_YAW_DEG = 30.0

@@ -1,0 +1,1 @@
+"""What a measurement means: the norms and their sources, and the drills that follow from them."""

@@ -1,0 +1,2 @@
+"""Stage 2, the scene: the camera's orientation, the floor's scale (marker, sheet, foot) and the wall in front
+of the foot."""
