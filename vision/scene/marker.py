@@ -17,7 +17,7 @@ import numpy.typing as npt
 from matplotlib.figure import Figure
 
 from vision.errors import InputError
-from vision.scene.calibration import ARUCO_DICTIONARY, ARUCO_DICTIONARY_SIZE
+from vision.scene.marker_detection import ARUCO_DICTIONARY, ARUCO_DICTIONARY_SIZE
 
 A4_CM = (21.0, 29.7)
 MIN_SIZE_CM = 2.0
