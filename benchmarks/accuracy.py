@@ -7,7 +7,8 @@ the headline front-of-shin angle against ``valid_peak_theta_surface_deg`` and th
 
 Usage::
 
-    .venv/bin/python benchmarks/accuracy.py [--analysis-fps 15] [--data DIR] [--jobs 2] [--json out.json]
+    .venv/bin/python benchmarks/accuracy.py [--analysis-fps 15] [--coarse-fps 5] [--data DIR] [--jobs 2]
+        [--json out.json]
 
 ``--data`` defaults to ../shared/data/synthetic; ``--analysis-fps 0`` runs pose estimation on every frame.
 Figures are quoted from ``check``: ``tune`` clips are where the fitted parts were fitted
@@ -225,10 +226,9 @@ def summary(rows: list[dict[str, Any]], label: str) -> list[str]:
     return lines
 
 
-def measure_one(job: tuple[Path, str, float, bool]) -> tuple[str, Measurement | str, float]:
+def measure_one(job: tuple[Path, vision.MeasureOptions]) -> tuple[str, Measurement | str, float]:
     """One clip measured in a worker process: (name, the measurement or the InputError's line, seconds)."""
-    clip, _, analysis_fps, tracking = job
-    options = vision.MeasureOptions(analysis_fps=analysis_fps, pose_tracking=tracking)
+    clip, options = job
     start = time.perf_counter()
     try:
         return clip.stem, vision.measure(clip, options), time.perf_counter() - start
@@ -237,7 +237,7 @@ def measure_one(job: tuple[Path, str, float, bool]) -> tuple[str, Measurement | 
 
 
 def measure_all(
-    data: Path, analysis_fps: float, tracking: bool, jobs: int, only: str | None = None
+    data: Path, options: vision.MeasureOptions, jobs: int, only: str | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Rows (sorted by clip) and InputError lines of every clip with truth in ``data`` (``only``: a split)."""
     split_of = splits(data)
@@ -245,7 +245,7 @@ def measure_all(
     clips = [c for c in clips if only is None or split_of.get(c.stem, "all") == only]
     rows, failures = [], {}
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        jobs_list = [(clip, split_of.get(clip.stem, "all"), analysis_fps, tracking) for clip in clips]
+        jobs_list = [(clip, options) for clip in clips]
         for name, result, seconds in pool.map(measure_one, jobs_list):
             if isinstance(result, str):
                 failures[name] = result
@@ -264,17 +264,27 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="a fresh person detection on every frame instead of MediaPipe's tracking (video) mode",
     )
+    parser.add_argument(
+        "--coarse-fps",
+        type=float,
+        default=vision.MeasureOptions().coarse_fps,
+        help="coarse-to-fine in time: pose on this many frames a second away from the reps' deepest",
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="clips measured at once")
     parser.add_argument("--split", help="only this split (tune or check)")
     parser.add_argument("--json", type=Path, help="also write the rows and summary here")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    rows, failures = measure_all(args.data, args.analysis_fps, not args.detection, args.jobs, args.split)
+    options = vision.MeasureOptions(
+        analysis_fps=args.analysis_fps, pose_tracking=not args.detection, coarse_fps=args.coarse_fps
+    )
+    rows, failures = measure_all(args.data, options, args.jobs, args.split)
     if not rows and not failures:
         out(f"no clip with truth in {args.data.resolve()}: the synthetic set is in ../shared/data/synthetic")
         return 2
     out(
         f"vision.measure on {len(rows) + len(failures)} synthetic clips (analysis_fps={args.analysis_fps}, "
+        f"coarse_fps={args.coarse_fps}, "
         f"pose {'detection on every frame' if args.detection else 'tracking'}, {args.jobs} jobs, "
         f"{os.cpu_count()} CPUs, {time.perf_counter() - start:.0f} s)"
     )

@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from vision import geometry
 from vision.errors import InputError
+from vision.metrics import schedule
 from vision.metrics.angles import MODEL as ANGLE_MODEL
 from vision.metrics.angles import (
     CameraDoubt,
@@ -58,7 +59,7 @@ from vision.scene.camera import (
     scene_edges,
 )
 from vision.scene.wall import find_wall, knee_reached_wall
-from vision.video import VideoInfo, VideoReader
+from vision.video import Frame, VideoInfo, VideoReader
 
 FloatArray = npt.NDArray[np.float64]
 ProgressCallback = Callable[[float], None]
@@ -126,6 +127,9 @@ class MeasureOptions:
             lost) and steadier at the foot: with detection one heel-down rep of the synthetic clips read as
             a heel lift and the wrong rep became the result. Detection's peak angles were closer in the
             median clip (2.0 vs 2.6 deg) but not in the worst (6.4 vs 6.2).
+        coarse_fps: coarse-to-fine in time (:mod:`vision.metrics.schedule`): pose runs on about this many
+            frames a second, then on every analysed frame around each rep's hold, where the result is read;
+            the frames between are interpolated. None: pose on every analysed frame.
     """
 
     side: Side | None = None
@@ -137,8 +141,16 @@ class MeasureOptions:
     foot_slide_max_foot_ratio: float = 0.15
     roll_frames: int = 6
     pose_tracking: bool = True
+    coarse_fps: float | None = None
     cleaning: CleaningParams = field(default_factory=CleaningParams)
     rep_params: RepParams = field(default_factory=RepParams)
+
+
+def coarse_step(stride: int, fps: float, coarse_fps: float | None) -> int:
+    """Pose runs on every how many analysed frames in the coarse pass (1: every one, no fine pass)."""
+    if coarse_fps is None or coarse_fps <= 0 or fps <= 0:
+        return 1
+    return max(1, round(fps / stride / coarse_fps))
 
 
 def analysis_stride(fps: float, analysis_fps: float) -> int:
@@ -205,14 +217,16 @@ def run_pose(
 ) -> PoseRun:
     """The pose pass of :func:`measure` over one clip (``estimator`` as there). Raises :class:`InputError`."""
     options = options or MeasureOptions()
-    with VideoReader(path) as reader:
+    with VideoReader(path) as reader, _pose_model(options.pose_tracking, estimator) as pose_model:
         info = reader.info
         quality.check_duration(info.duration_s)
         stride = analysis_stride(info.fps, options.analysis_fps)
-        track, samples, brightness = _run_pose(
-            reader, stride, options.roll_frames, progress, tracking=options.pose_tracking, estimator=estimator
+        coarse_every = coarse_step(stride, info.fps, options.coarse_fps)
+        poses, samples, brightness = _run_pose(
+            reader, pose_model, stride, options.roll_frames, progress, coarse_every=coarse_every
         )
         warnings = quality.truncation_warnings(reader.ended_early, reader.frames_decoded, info)
+        track = PoseTrack.from_frames(poses, info.width_px, info.height_px)
         return PoseRun(
             Path(path), info, stride, track, tuple(samples), brightness, tuple(warnings), reader.ended_early
         )
@@ -262,11 +276,13 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
     start of the clip only, so a bad set-up is caught before a whole test is filmed.
     """
     options = options or MeasureOptions()
-    with VideoReader(path) as reader:
-        stride = analysis_stride(reader.info.fps, options.analysis_fps)
-        track, samples, brightness = _run_pose(
-            reader, stride, SETUP_SCENE_FRAMES, None, end_s=seconds, tracking=options.pose_tracking
+    with VideoReader(path) as reader, _pose_model(options.pose_tracking, None) as pose_model:
+        info = reader.info
+        stride = analysis_stride(info.fps, options.analysis_fps)
+        poses, samples, brightness = _run_pose(
+            reader, pose_model, stride, SETUP_SCENE_FRAMES, None, end_s=seconds
         )
+    track = PoseTrack.from_frames(poses, info.width_px, info.height_px)
     try:
         clip_brightness = float(np.median(brightness))
         quality.check_person(track, clip_brightness)
@@ -286,41 +302,62 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
     ) + quality.camera_warnings(yaw_deg)
 
 
+def _pose_model(
+    tracking: bool, estimator: PoseEstimator | None
+) -> contextlib.AbstractContextManager[PoseEstimator]:
+    """A new pose model for one clip (closed after it), or ``estimator`` reset and left open."""
+    if estimator is None:
+        return PoseEstimator(tracking=tracking)
+    estimator.reset()
+    return contextlib.nullcontext(estimator)
+
+
 def _run_pose(
     reader: VideoReader,
+    pose_model: PoseEstimator,
     stride: int,
     n_samples: int,
     progress: ProgressCallback | None,
     end_s: float | None = None,
-    tracking: bool = True,
-    estimator: PoseEstimator | None = None,
-) -> tuple[PoseTrack, list[SampledFrame], FloatArray]:
-    """One streaming pass: landmarks of every analysed frame, a few frames kept for the camera roll, and
-    each analysed frame's mean brightness (0-255). ``estimator``: a model to reset and reuse (left open)."""
+    coarse_every: int = 1,
+) -> tuple[list[FramePose], list[SampledFrame], FloatArray]:
+    """One streaming pass over the analysed frames: their poses, a few frames kept for the camera roll, and
+    their mean brightness (0-255). ``coarse_every`` > 1: pose runs on every ``coarse_every``-th frame away
+    from the shins' deepest and on every frame near it (:mod:`vision.metrics.schedule`); the frames between
+    are interpolated."""
     info = reader.info
     expected = max(1, info.frame_count // stride)
     keep_every = max(1, expected // max(n_samples, 1))
-    poses: list[FramePose] = []
+    next_sample = (keep_every // 2 - 1) % keep_every
+    poses: list[FramePose | None] = []
+    grid: list[tuple[int, float]] = []
     samples: list[SampledFrame] = []
     brightness: list[float] = []
-    if estimator is not None:
-        estimator.reset()
-    model = PoseEstimator(tracking=tracking) if estimator is None else contextlib.nullcontext(estimator)
-    with model as pose_model:
-        for frame in reader.frames(stride=stride, end_s=end_s):
-            sample = pose_model.process_bgr_sample(frame.image, frame.index, frame.time_s)
-            poses.append(sample.pose)
-            brightness.append(float(frame.image[::8, ::8].mean()))
-            if len(poses) % keep_every == keep_every // 2 and len(samples) < n_samples:
-                samples.append(sample)
-            if progress is not None:
-                progress(min(1.0, len(poses) / expected))
-    if not poses:
+    gate = schedule.DensityGate() if coarse_every > 1 else None
+    held: list[tuple[int, Frame]] = []  # frames skipped since the last estimated one
+    for i, frame in enumerate(reader.frames(stride=stride, end_s=end_s)):
+        grid.append((frame.index, frame.time_s))
+        brightness.append(float(frame.image[::8, ::8].mean()))
+        if gate is not None and not gate.dense and i % coarse_every:
+            poses.append(None)
+            held.append((i, frame))
+            continue
+        sample = pose_model.process_bgr_sample(frame.image, frame.index, frame.time_s)
+        poses.append(sample.pose)
+        if i >= next_sample and len(samples) < n_samples:
+            samples.append(sample)
+            next_sample += keep_every
+        if gate is not None and gate.update(sample.pose):  # the frames held back lead into the deepest
+            for j, skipped in held:
+                poses[j] = pose_model.process_bgr(skipped.image, skipped.index, skipped.time_s)
+        held.clear()
+        if progress is not None:
+            progress(min(1.0, len(grid) / expected))
+    if not grid:
         raise InputError(
             f"no frame could be decoded from {info.path.name}: re-export the clip as mp4 (H.264)"
         )
-    track = PoseTrack.from_frames(poses, info.width_px, info.height_px)
-    return track, samples, np.array(brightness, dtype=np.float64)
+    return schedule.filled(poses, grid), samples, np.array(brightness, dtype=np.float64)
 
 
 def _scene(samples: list[SampledFrame]) -> tuple[RollEstimate, CameraPose | None]:
@@ -374,6 +411,7 @@ def analyse(
         foot_length_px=foot_px,
         foot_length_cm=options.foot_length_cm,
         paper=options.paper,
+        foot_point_px=[geometry.median_finite(leg.toe_tip[:, axis]) for axis in (0, 1)],
     )
     warnings += scale.warnings
     if scale.projection_cm_to_px is not None:

@@ -57,7 +57,8 @@ MANIFEST_COLUMNS = ("path", "person", "side", "foot_length_cm", "date", "notes")
 #: folders of such files (the app's computations, drawings and reports). Every other file of the package (the
 #: measuring stages, this module, the fitted models) is part of a result's key.
 _NOT_IN_KEY = frozenset(
-    {"__init__", "cli", "cli_batch", "storage", "advice/drills", "batch/output", "batch/ray_engine", "scene/marker"}
+    {"__init__", "cli", "cli_batch", "storage"}
+    | {"advice/drills", "batch/output", "batch/ray_engine", "scene/marker"}
 )
 _NOT_IN_KEY_FOLDERS = frozenset({"app", "output"})
 _CHUNK_BYTES = 1 << 20
@@ -292,7 +293,8 @@ def engine_fingerprint() -> str:
     package = Path(__file__).resolve().parents[1]
     for file in sorted([*package.rglob("*.py"), *package.rglob("*.json")]):
         name = file.relative_to(package).with_suffix("").as_posix()
-        if name not in _NOT_IN_KEY and file.stem != "__init__" and name.split("/")[0] not in _NOT_IN_KEY_FOLDERS:
+        folder = name.split("/")[0]
+        if name not in _NOT_IN_KEY and file.stem != "__init__" and folder not in _NOT_IN_KEY_FOLDERS:
             digest.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
