@@ -411,7 +411,6 @@ def analyse(
         foot_length_px=foot_px,
         foot_length_cm=options.foot_length_cm,
         paper=options.paper,
-        foot_point_px=[geometry.median_finite(leg.toe_tip[:, axis]) for axis in (0, 1)],
     )
     warnings += scale.warnings
     if scale.projection_cm_to_px is not None:
