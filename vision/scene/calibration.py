@@ -62,12 +62,12 @@ from vision.scene.floor_plane import (
     extent_px,
     fit_plane_camera,
     flatness_problem,
+    focal_px_of,
     image_to_plane,
     local_px_per_cm,
     plane_homography,
     project,
     rectangle_cm,
-    reference_scale,
     scale_relative_sigma,
     side_lengths_px,
     to_gray,
@@ -118,6 +118,12 @@ _FOOT_LANDMARK_JITTER_PX = 2.0
 _FOOT_PLAUSIBLE_CM = (15.0, 35.0)
 _FOOT_INPUT_RANGE_CM = (10.0, 40.0)
 _FOOT_MAX_DISAGREEMENT = 0.15
+# Beyond this the reference, not the tape, is wrong: the heel-to-toe landmarks read the foot within about 8 %
+# on the rendered clips, and a misread sheet or marker (a thin sheet's camera extrapolated to the toe, a quad
+# that is not the sheet) makes it 30-60 % off.
+_FOOT_REFUSED_DISAGREEMENT = 0.25
+# The foot point given (the toe tip) stands about this far above the floor.
+_FOOT_POINT_HEIGHT_CM = 1.5
 
 
 @dataclass(frozen=True)
@@ -127,8 +133,10 @@ class FloorScale:
     Attributes:
         source: where the scale comes from.
         homography_cm_to_px: (3, 3) floor coordinates in cm (z = 0) to image px; None for foot / none.
-        px_per_cm: reference scale: for a marker or sheet, the floor scale at the reference's centre along
-            the image's horizontal (the walking axis in a side view); for the foot, the flat scale.
+        px_per_cm: reference scale: for a marker or sheet, px per cm of a square-on view at the depth of the
+            reference's centre (focal length over depth: the unit the sagittal lengths are measured in, and
+            unlike the image's horizontal it does not depend on the camera's roll); for the foot, the flat
+            scale.
         relative_uncertainty: one-sigma relative uncertainty of ``px_per_cm`` (0.02 = 2 %), NaN for none.
             For a marker or sheet it holds at the reference and grows with distance from it.
         warnings: plain-words caveats, including why better sources were not used.
@@ -249,7 +257,7 @@ def _planar_scale(
     return FloorScale(
         source=source,
         homography_cm_to_px=homography / homography[2, 2],
-        px_per_cm=reference_scale(fit.projection, centre),
+        px_per_cm=fit.focal_px / float(fit.params[6]),
         relative_uncertainty=relative,
         warnings=tuple(warnings),
         projection_cm_to_px=fit.projection,
@@ -257,25 +265,47 @@ def _planar_scale(
     )
 
 
+def _scale_at_foot(scale: FloorScale, foot_point_px: FloatArray | None) -> float | None:
+    """Px per cm of a square-on view at the foot's depth (the unit the foot's length is measured in), or at
+    the reference's when the foot's place is unknown or cannot be on this floor."""
+    if scale.projection_cm_to_px is None or foot_point_px is None or not np.all(np.isfinite(foot_point_px)):
+        return scale.px_per_cm
+    try:
+        depth_cm = scale.depth_cm(foot_point_px, _FOOT_POINT_HEIGHT_CM)
+    except ValueError:  # above the horizon of the reference's floor
+        return scale.px_per_cm
+    return focal_px_of(scale.projection_cm_to_px) / depth_cm if depth_cm > 0 else scale.px_per_cm
+
+
 def _foot_check(
-    scale: FloorScale, what: str, foot_length_px: float | None, foot_length_cm: float | None
+    scale: FloorScale,
+    what: str,
+    foot_length_px: float | None,
+    foot_length_cm: float | None,
+    foot_point_px: FloatArray | None = None,
 ) -> tuple[bool, list[str]]:
     """(usable, warnings) from comparing the scale with the foot, when the foot is known."""
-    if foot_length_px is None or scale.px_per_cm is None:
+    px_per_cm = _scale_at_foot(scale, foot_point_px)
+    if foot_length_px is None or px_per_cm is None:
         return True, []
-    foot_cm = foot_length_px / scale.px_per_cm
+    foot_cm = foot_length_px / px_per_cm
     if scale.source == "aruco":
         advice = "check that it was printed at 100 % and that the size given is its black square's side"
     else:
         advice = "check that it is a whole, flat A4 or Letter sheet and which of the two it is"
     low, high = _FOOT_PLAUSIBLE_CM
-    agrees = foot_length_cm is not None and abs(foot_cm / foot_length_cm - 1) <= _FOOT_MAX_DISAGREEMENT
-    if not (low <= foot_cm <= high or agrees):
+    disagreement = math.nan if foot_length_cm is None else abs(foot_cm / foot_length_cm - 1)
+    if not (low <= foot_cm <= high or disagreement <= _FOOT_MAX_DISAGREEMENT):
         return False, [
             f"the {what} makes the foot {foot_cm:.0f} cm long, which cannot be right: {advice}; "
             "it was not used"
         ]
-    if foot_length_cm is not None and abs(foot_cm / foot_length_cm - 1) > _FOOT_MAX_DISAGREEMENT:
+    if disagreement > _FOOT_REFUSED_DISAGREEMENT:
+        return False, [
+            f"the {what} makes the foot {foot_cm:.0f} cm long but {foot_length_cm:.1f} cm was given: "
+            f"{advice}; it was not used"
+        ]
+    if disagreement > _FOOT_MAX_DISAGREEMENT:
         return True, [
             f"the {what} makes the foot {foot_cm:.1f} cm long but {foot_length_cm:.1f} cm was given: "
             f"{advice}, and the foot length"
@@ -392,6 +422,7 @@ def find_floor_scale(
     marker_id: int = 0,
     paper: Paper | None = None,
     focal_px: float | None = None,
+    foot_point_px: npt.ArrayLike | None = None,
 ) -> FloorScale:
     """The best scale source seen in a handful of frames (e.g. 5-10 evenly spaced BGR frames of one clip).
 
@@ -400,7 +431,11 @@ def find_floor_scale(
     measurement), then gives up. A source that looks wrong is skipped with a warning saying why.
     ``focal_px``, when known (e.g. from the lens's field of view: width / 2 / tan(fov / 2)), replaces the
     broad prior on typical lenses and makes the scale away from the reference more accurate.
+    ``foot_point_px``, the toe tip in the image, is where the marker's or sheet's scale is checked against
+    the foot (``foot_length_px`` must be in px of a square-on view at its depth); without it, at the
+    reference.
     """
+    foot_point = None if foot_point_px is None else np.asarray(foot_point_px, np.float64).reshape(2)
     foot_length_px, foot_length_cm = _validated_inputs(
         marker_size_cm, foot_length_px, foot_length_cm, marker_id, focal_px
     )
@@ -419,7 +454,7 @@ def find_floor_scale(
         if isinstance(found, tuple):
             warnings.extend(found)
             continue
-        usable, checks = _foot_check(found, what, foot_length_px, foot_length_cm)
+        usable, checks = _foot_check(found, what, foot_length_px, foot_length_cm, foot_point)
         warnings.extend(checks)
         if usable:
             return dataclasses.replace(found, warnings=(*warnings, *found.warnings))

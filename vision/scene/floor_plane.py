@@ -197,6 +197,13 @@ def _projection(params: FloatArray, image_size: tuple[int, int]) -> FloatArray:
     return _intrinsics(math.exp(float(params[0])), image_size) @ extrinsic
 
 
+def focal_px_of(projection: FloatArray) -> float:
+    """The focal length in px of a (3, 4) pinhole projection K [R | t] with square pixels and no skew, at
+    any overall scale: the first and third rows' left 3x3 parts are f r1 + cx r3 and r3."""
+    first, third = projection[0, :3], projection[2, :3]
+    return float(np.linalg.norm(np.cross(first, third)) / float(third @ third))
+
+
 def project(projection: FloatArray, points_xy_cm: FloatArray) -> FloatArray:
     return plane_to_image(plane_homography(projection, 0.0), points_xy_cm)
 

@@ -24,6 +24,13 @@ from vision.scene.quad_fit import Target, refine_quad
 ARUCO_DICTIONARY = cv2.aruco.DICT_4X4_50
 ARUCO_DICTIONARY_SIZE = 50
 
+# A marker at a grazing angle (a camera 20-50 cm above the floor, 3-4 m away: 50 x 8 px) is outlined by the
+# detector but its 1-1.5 px modules are not read; a 4x cubic upsample of a cut-out around the outline reads
+# them. At most this many outlines (the widest first) are looked at, each with this margin of floor around it.
+_MAX_CLOSE_LOOKS = 40
+_CLOSE_LOOK_FACTOR = 4
+_CLOSE_LOOK_PAD_PX = 6.0
+
 _ARUCO_PATTERN_PX_PER_MODULE = 8
 
 
@@ -70,29 +77,55 @@ def _aruco_detector() -> cv2.aruco.ArucoDetector:
     return cv2.aruco.ArucoDetector(cv2.aruco.getPredefinedDictionary(ARUCO_DICTIONARY), parameters)
 
 
-def _decode_aruco(gray: npt.NDArray[np.uint8], marker_id: int) -> FloatArray | None:
-    """Corners of the one marker with this id, image px of ``gray``, or None (absent, or two of them)."""
-    corners, ids, _ = _aruco_detector().detectMarkers(gray)
-    if ids is None:
-        return None
-    matches = [i for i, found in enumerate(np.ravel(ids)) if int(found) == marker_id]
+def _read_aruco(gray: npt.NDArray[np.uint8], marker_id: int) -> tuple[FloatArray | None, list[FloatArray]]:
+    """(corners of the one marker with this id, or None when absent or doubled; the quads that looked like a
+    marker but did not decode, widest first), image px of ``gray``."""
+    corners, ids, rejected = _aruco_detector().detectMarkers(gray)
+    quads = [np.asarray(quad, np.float64).reshape(4, 2) + OPENCV_TO_IMAGE_PX for quad in rejected]
+    quads.sort(key=lambda quad: -float(np.ptp(quad[:, 0])))
+    matches = [] if ids is None else [i for i, found in enumerate(np.ravel(ids)) if int(found) == marker_id]
     if len(matches) != 1:
+        return None, quads
+    return np.asarray(corners[matches[0]], np.float64).reshape(4, 2) + OPENCV_TO_IMAGE_PX, quads
+
+
+def _close_look(gray: npt.NDArray[np.uint8], quad_px: FloatArray, marker_id: int) -> FloatArray | None:
+    """The marker's corners read on a cut-out around ``quad_px`` upsampled ``_CLOSE_LOOK_FACTOR`` times, or
+    None. Image px of ``gray``."""
+    height, width = gray.shape
+    low = np.maximum(np.floor(quad_px.min(axis=0) - _CLOSE_LOOK_PAD_PX), 0).astype(int)
+    high = np.minimum(np.ceil(quad_px.max(axis=0) + _CLOSE_LOOK_PAD_PX), [width, height]).astype(int)
+    if np.any(high - low < 4):
         return None
-    return np.asarray(corners[matches[0]], np.float64).reshape(4, 2) + OPENCV_TO_IMAGE_PX
+    cut = np.ascontiguousarray(gray[low[1] : high[1], low[0] : high[0]])
+    factor = _CLOSE_LOOK_FACTOR
+    border = 4 * factor  # the detector ignores quads touching the image's edge
+    upsampled = cv2.resize(cut, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    padded = cv2.copyMakeBorder(upsampled, border, border, border, border, cv2.BORDER_REPLICATE)
+    corners, _ = _read_aruco(np.asarray(padded, np.uint8), marker_id)
+    return None if corners is None else np.asarray((corners - border) / factor + low, np.float64)
 
 
 def _find_aruco_corners(gray: npt.NDArray[np.uint8], marker_id: int) -> FloatArray | None:
-    corners = _decode_aruco(gray, marker_id)
+    corners, _ = _read_aruco(gray, marker_id)
     if corners is not None:
         return corners
     # A small marker seen almost edge-on has ~1 px per module across: the detector's thresholding and
     # contour steps work better on a 2x upsampled floor (the lower half of the frame; see default_region).
-    # It is mostly found only to be reported as too small, but the corners are refined on the original.
+    # The corners are refined on the original.
     x0, y0, width, height = default_region(gray.shape)
     floor = np.ascontiguousarray(gray[y0 : y0 + height, x0 : x0 + width])
     upsampled = np.asarray(cv2.resize(floor, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), np.uint8)
-    corners = _decode_aruco(upsampled, marker_id)
-    return None if corners is None else corners / 2 + np.array([x0, y0])
+    corners, rejected = _read_aruco(upsampled, marker_id)
+    if corners is not None:
+        return np.asarray(corners / 2 + np.array([x0, y0]), np.float64)
+    # Seen from a low camera at a grazing angle the marker is a few px tall: its outline is found but its
+    # modules are not read. Each such outline is cut out and read again, upsampled further.
+    for quad in rejected[:_MAX_CLOSE_LOOKS]:
+        corners = _close_look(gray, quad / 2 + np.array([x0, y0]), marker_id)
+        if corners is not None:
+            return corners
+    return None
 
 
 def _inside_frame(

@@ -13,10 +13,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import least_squares
 
-from vision.scene.floor_plane import FloatArray, check_shape, plane_to_image, side_lengths_px
+from vision.scene.floor_plane import FloatArray, check_shape, extent_px, plane_to_image, side_lengths_px
 
 # Sub-pixel corner precision assumed at best: compressed video, unknown blur and rolling shutter make
-# 0.1-0.3 px typical for model-fitted edges, so the fitted precision is never trusted below this.
+# 0.1-0.3 px typical for model-fitted edges, so the fitted precision is never trusted below this (a target can
+# set its own: see Target.sigma_floor_px).
 _CORNER_SIGMA_FLOOR_PX = 0.2
 
 # Model-fit refinement of a reference's corners.
@@ -26,6 +27,9 @@ _FIT_SUBSAMPLES = 3  # per pixel and axis (jittered, so the render changes smoot
 _FIT_JACOBIAN_STEP = 0.1  # px (and px of blur): a few times the spacing between jittered sample positions
 _FIT_MIN_R2 = 0.6  # share of the patch's variance the reference model must explain
 _FIT_MAX_SHIFT_PX = 2.5  # corners further than this from the detector's are a different (or hidden) quad
+# ... or this share of the quad's extent: an outline traced at a threshold cuts a thin quad's sharp corners
+# short by a few px (a sheet 77 px long seen from 50 cm up: 3.8 px), which the fit puts back.
+_FIT_MAX_SHIFT_FRACTION = 0.05
 _CORNER_OCCLUSION_RATIO = 3.0  # residual near a corner vs the whole patch: above this the corner is hidden
 _CORNER_OCCLUSION_STEP = 0.15  # ... and vs the reference's brightness step
 
@@ -33,11 +37,13 @@ _CORNER_OCCLUSION_STEP = 0.15  # ... and vs the reference's brightness step
 @dataclass(frozen=True)
 class Target:
     """Reflectance (1 white, 0 black) of a flat reference. ``pattern`` covers the unit square (whose corners
-    are the fitted corners) grown by ``margin`` on each side; outside it is floor."""
+    are the fitted corners) grown by ``margin`` on each side; outside it is floor. ``sigma_floor_px``: the
+    corner precision the fit is never trusted beyond."""
 
     pattern: FloatArray
     margin: float
     has_black: bool
+    sigma_floor_px: float = _CORNER_SIGMA_FLOOR_PX
 
 
 _UNIT_SQUARE_XY = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))  # the fitted corners' own coordinates
@@ -206,7 +212,8 @@ def refine_quad(gray: npt.NDArray[np.uint8], corners_px: FloatArray, target: Tar
     refined = corners_px + params[:8].reshape(4, 2)
     residual, coefficients = _photometric_residuals(patch, refined, target, float(params[8]))
     r2 = 1.0 - float(np.var(residual)) / float(np.var(observed))
-    if np.max(np.abs(params[:8])) > _FIT_MAX_SHIFT_PX * patch.factor or r2 < _FIT_MIN_R2:
+    max_shift_px = max(_FIT_MAX_SHIFT_PX * patch.factor, _FIT_MAX_SHIFT_FRACTION * extent_px(corners_px))
+    if np.max(np.abs(params[:8])) > max_shift_px or r2 < _FIT_MIN_R2:
         return None
     noise = 1.4826 * float(np.median(np.abs(residual)))
     jacobian = np.asarray(result.jac, np.float64)[:, :8]
@@ -214,7 +221,7 @@ def refine_quad(gray: npt.NDArray[np.uint8], corners_px: FloatArray, target: Tar
     sigma = math.sqrt(max(float(np.mean(np.diag(covariance))), 0.0))
     return QuadFit(
         corners_px=refined,
-        corner_sigma_px=max(sigma, _CORNER_SIGMA_FLOOR_PX),
+        corner_sigma_px=max(sigma, target.sigma_floor_px),
         r2=r2,
         brightness_step=float(coefficients[1]),
         good_corners=_unoccluded_corners(patch, refined, residual, float(coefficients[1])),

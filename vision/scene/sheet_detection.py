@@ -44,6 +44,10 @@ _SHEET_MIN_AREA_PX = 80.0
 _SHEET_MIN_FILL = 0.9
 _SHEET_MIN_CONTRAST = 40.0  # grey levels between the sheet and the floor: paper is far brighter than floors
 _SHEET_MAX_CANDIDATES = 6
+# A plain sheet's corner is placed only by where its two edges meet, and a sheet seen from a low camera has
+# corners of a few degrees: on the rendered clips the refined corners were 0.1-0.7 px off in most and up to
+# 1.7 px in some (a shoe's shadow along the far edge). The camera fit weighs them at this precision at best.
+_SHEET_CORNER_SIGMA_PX = 0.5
 # Two hypotheses (paper size, which side runs along the walking axis) are told apart only when the worse one
 # costs this much more (chi-square difference of 4: two sigma).
 _DECISIVE_COST = 2.0
@@ -74,7 +78,7 @@ class SheetDetection:
 
 
 def sheet_target() -> Target:
-    return Target(pattern=np.ones((1, 1)), margin=0.0, has_black=False)
+    return Target(pattern=np.ones((1, 1)), margin=0.0, has_black=False, sigma_floor_px=_SHEET_CORNER_SIGMA_PX)
 
 
 def _clockwise_from_top_left(quad_px: FloatArray) -> FloatArray:
@@ -203,6 +207,9 @@ def _measure_sheet(
     gray: npt.NDArray[np.uint8], quad_px: FloatArray, paper: Paper | None, focal_px: float | None
 ) -> tuple[SheetDetection, PlaneFit] | None:
     fit = refine_quad(gray, quad_px, sheet_target())
+    # Every corner must match the flat-white model: a corner under a toe or its shadow can be a few px off,
+    # which the camera fit turns into a floor tilted by a few degrees and a knee over toe off by centimetres
+    # (the camera's roll is taken from the sheet).
     if fit is None or not bool(np.all(fit.good_corners)) or fit.brightness_step < _SHEET_MIN_CONTRAST:
         return None
     image_size = (gray.shape[1], gray.shape[0])
