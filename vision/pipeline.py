@@ -128,8 +128,8 @@ class MeasureOptions:
             a heel lift and the wrong rep became the result. Detection's peak angles were closer in the
             median clip (2.0 vs 2.6 deg) but not in the worst (6.4 vs 6.2).
         coarse_fps: coarse-to-fine in time (:mod:`vision.metrics.schedule`): pose runs on about this many
-            frames a second, then on every analysed frame around each rep's hold, where the result is read;
-            the frames between are interpolated. None: pose on every analysed frame.
+            frames a second while the shins are away from their deepest, and on every analysed frame near it,
+            where the result is read; the frames between are interpolated. None: pose on every analysed frame.
     """
 
     side: Side | None = None
@@ -411,6 +411,7 @@ def analyse(
         foot_length_px=foot_px,
         foot_length_cm=options.foot_length_cm,
         paper=options.paper,
+        foot_point_px=[geometry.median_finite(leg.toe_tip[:, axis]) for axis in (0, 1)],
     )
     warnings += scale.warnings
     if scale.projection_cm_to_px is not None:
