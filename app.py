@@ -9,13 +9,10 @@ the Vega library bundled with Streamlit, and usage statistics are off (``.stream
 
 from __future__ import annotations
 
-import importlib
-import threading
-
 import streamlit as st
-from streamlit import config as st_config
 
 from app_pages.sidebar import about, sidebar
+from app_pages.warm_up import warm_up
 
 PAGES = (
     st.Page("app_pages/measure.py", title="Measure", icon=":material/straighten:", default=True),
@@ -27,41 +24,12 @@ PAGES = (
 )
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)
 def process_setup() -> bool:
     """Once per server process: one heap for all threads (see vision.video.limit_heap_growth)."""
     from vision.video import limit_heap_growth
 
     return limit_heap_growth()
-
-
-#: Loaded in the background once the first page is out, so the first clip does not wait for them.
-HEAVY_MODULES = (
-    "vision.app.logic",
-    "app_pages.result_view",
-    "app_pages.charts",
-    "pandas",
-    "altair",
-    "mediapipe",
-)
-
-
-@st.cache_resource
-def warm_up() -> bool:
-    """Once per server process, after the first page is drawn: import what measuring and charting need.
-
-    Not under streamlit.testing (its runs are timed apart, and a test checks what a page itself loads).
-    """
-    if st_config.get_option("global.appTest"):
-        return False
-    thread = threading.Thread(target=_import_heavy, name="dorsiflex-warm-up", daemon=True)
-    thread.start()
-    return True
-
-
-def _import_heavy() -> None:
-    for name in HEAVY_MODULES:
-        importlib.import_module(name)
 
 
 st.set_page_config(page_title="dorsiflex", page_icon="🦶", layout="wide")

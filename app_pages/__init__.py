@@ -2,6 +2,6 @@
 
 Page scripts: ``measure.py``, ``live.py``, ``compare.py``, ``drills.py``, ``history.py``, ``report.py``.
 Shared parts: ``session.py`` (session state, settings, cached measuring), ``result_view.py`` (one side's
-result), ``charts.py`` (Altair charts), ``sidebar.py``. Computation lives in ``vision``; these hold widgets,
-layout and caching only.
+result), ``charts.py`` (Altair charts), ``sidebar.py``, ``warm_up.py`` (the server's background imports).
+Computation lives in ``vision``; these hold widgets, layout and caching only.
 """

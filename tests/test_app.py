@@ -364,6 +364,46 @@ def test_the_first_page_loads_without_the_engine_or_the_chart_libraries() -> Non
     assert done.stdout.strip() == ""
 
 
+WARMED_THEN_MEASURED = """
+import importlib
+import sys
+from pathlib import Path
+
+from app_pages.warm_up import MEASURING
+
+for name in MEASURING:
+    importlib.import_module(name)
+before = set(sys.modules)
+from vision.app import logic as al
+
+clip = Path(sys.argv[1])
+al.analyse_clip(clip.read_bytes(), clip.name, al.Settings(side="left"), with_video=False)
+print(" ".join(sorted({name.split(".")[0] for name in set(sys.modules) - before})))
+"""
+
+
+def test_the_warm_up_imports_what_measuring_needs_before_the_charts() -> None:
+    """The server's warm-up imports the engine and MediaPipe first: a clip uploaded as soon as they are in
+    imports nothing heavy of its own (and does not wait for the chart libraries, imported after them)."""
+    import subprocess
+    import sys
+
+    from app_pages.warm_up import DRAWING, HEAVY_MODULES, MEASURING
+
+    assert HEAVY_MODULES == MEASURING + DRAWING
+    assert {"pandas", "altair", "app_pages.result_view"} <= set(DRAWING)
+    done = subprocess.run(
+        [sys.executable, "-c", WARMED_THEN_MEASURED, str(SAMPLE_LEFT)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=TIMEOUT_S,
+    )
+    heavy = {"vision", "mediapipe", "cv2", "numpy", "scipy", "matplotlib", "pandas", "altair", "app_pages"}
+    assert heavy.isdisjoint(done.stdout.split()), done.stdout
+
+
 def test_clear_all_results(sampled: AppTest) -> None:
     button(sampled, "Clear all results").click().run()
     assert not sampled.exception
