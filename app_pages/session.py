@@ -121,7 +121,13 @@ class ProgressRelay:
     ``st.cache_data`` replays the elements a cached function touched; a bar created outside it cannot be
     replayed. The computation only stores a fraction here; a helper thread (with this script run's context)
     draws it, and elements touched from another thread are not recorded for replay.
+
+    The bar is redrawn at most every :attr:`INTERVAL_S`: each redraw costs the browser a re-render, and on a
+    two-core machine the browser's work competes with the measuring (every 0.1 s it cost Chromium about
+    1 s of CPU over a 3 s pose pass).
     """
+
+    INTERVAL_S = 0.5
 
     def __init__(self, label: str) -> None:
         self._bar = st.progress(0.0, text=label)
@@ -136,7 +142,7 @@ class ProgressRelay:
 
     def _loop(self) -> None:
         shown = -1.0
-        while not self._stop.wait(0.1):
+        while not self._stop.wait(self.INTERVAL_S):
             value = self._value
             if value != shown:
                 self._bar.progress(min(max(value, 0.0), 1.0), text=f"{self._label} {value:.0%}")
