@@ -12,7 +12,7 @@ pose, and the analysis by stage.
 Targets (issue 13): the 20 s clip in <= 10 s (>= 2x real time), the 60 s clip at >= 2.5x, peak memory
 < 600 MB and flat from 20 s to 60 s, start-up under 1.5 s.
 
-    .venv/bin/python benchmarks/speed.py [--durations 20 60] [--runs 5] [--cache DIR]
+    .venv/bin/python benchmarks/speed.py [--durations 20 60] [--runs 5] [--coarse-fps 5 0] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -62,15 +62,19 @@ def timed_process(command: list[str]) -> tuple[float, float, str]:
     return wall_s, usage.ru_maxrss / 1024, stdout
 
 
-def whole_process(clip: Path, runs: int) -> tuple[float, float, str]:
+def whole_process(clip: Path, runs: int, coarse_fps: float) -> tuple[float, float, str]:
     """Median wall seconds and the largest peak memory of ``runs`` measure processes, and how they ended."""
     walls, peaks, status = [], [], ""
+    command = [str(BIN / "dorsiflex"), "measure", str(clip), "--json", "--coarse-fps", f"{coarse_fps:g}"]
     for _ in range(runs):
-        wall_s, peak_mb, stdout = timed_process([str(BIN / "dorsiflex"), "measure", str(clip), "--json"])
+        wall_s, peak_mb, stdout = timed_process(command)
         walls.append(wall_s)
         peaks.append(peak_mb)
         result = json.loads(stdout)
-        status = f"{result['status']}, {len(result['reps'])} reps"
+        peak = result["peak"]
+        status = (
+            f"{result['status']}, {len(result['reps'])} reps, {peak and round(peak['shin_angle_deg'], 1)} deg"
+        )
     return statistics.median(walls), max(peaks), status
 
 
@@ -79,11 +83,11 @@ def baseline(clip: Path) -> float:
     return timed_process([sys.executable, "-c", BASELINE, str(clip)])[0]
 
 
-def breakdown(clip: Path) -> list[tuple[str, float]]:
+def breakdown(clip: Path, coarse_fps: float) -> list[tuple[str, float]]:
     """Seconds per stage of one in-process measurement (start-up is timed in fresh processes)."""
     help_s = timed_process([str(BIN / "dorsiflex"), "--help"])[0]
     import_s = timed_process([sys.executable, "-c", "import vision.pipeline"])[0]
-    from vision.pipeline import measure
+    from vision.pipeline import MeasureOptions, measure
     from vision.video import VideoReader
 
     start = time.perf_counter()
@@ -94,7 +98,7 @@ def breakdown(clip: Path) -> list[tuple[str, float]]:
     profile = cProfile.Profile()
     start = time.perf_counter()
     profile.enable()
-    measurement = measure(clip)
+    measurement = measure(clip, MeasureOptions(coarse_fps=coarse_fps or None))
     profile.disable()
     total_s = time.perf_counter() - start
     start = time.perf_counter()
@@ -119,20 +123,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--durations", type=float, nargs="+", default=[20.0, 60.0])
     parser.add_argument("--runs", type=int, default=5, help="runs per clip (the median is reported)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument(
+        "--coarse-fps",
+        type=float,
+        nargs="+",
+        default=[5.0, 0.0],
+        help="schemes to compare: pose on this many frames a second away from the reps' deepest (0: every "
+        "analysed frame); the breakdown uses the first",
+    )
     args = parser.parse_args(argv)
     out(f"{cpus()}; {load_average()} before")
-    out(f"{'clip':28}{'wall s':>8}{'x real':>8}{'peak MB':>9}{'baseline s':>11}{'ratio':>7}  result")
+    header = f"{'clip':28}{'coarse':>7}{'wall s':>8}{'x real':>8}{'peak MB':>9}{'baseline s':>11}{'ratio':>7}"
+    out(f"{header}  result")
     for duration_s in args.durations:
         clip = lunge_clip(duration_s, args.cache)
-        wall_s, peak_mb, status = whole_process(clip, args.runs)
         raw_s = baseline(clip)
-        out(
-            f"{clip.name:28}{wall_s:8.1f}{duration_s / wall_s:8.2f}{peak_mb:9.0f}{raw_s:11.1f}"
-            f"{wall_s / raw_s:7.2f}  {status} (median of {args.runs})"
-        )
+        for coarse_fps in args.coarse_fps:
+            wall_s, peak_mb, status = whole_process(clip, args.runs, coarse_fps)
+            out(
+                f"{clip.name:28}{coarse_fps:7g}{wall_s:8.1f}{duration_s / wall_s:8.2f}{peak_mb:9.0f}"
+                f"{raw_s:11.1f}{wall_s / raw_s:7.2f}  {status} (median of {args.runs})"
+            )
     out()
-    out(f"breakdown, {lunge_clip(args.durations[0], args.cache).name}:")
-    for label, seconds in breakdown(lunge_clip(args.durations[0], args.cache)):
+    out(f"breakdown, {lunge_clip(args.durations[0], args.cache).name}, --coarse-fps {args.coarse_fps[0]:g}:")
+    for label, seconds in breakdown(lunge_clip(args.durations[0], args.cache), args.coarse_fps[0]):
         out(f"  {label:52}{seconds:7.2f} s")
     out(f"{load_average()} after")
     return 0

@@ -33,6 +33,7 @@ EXIT_INPUT = 2
 EXIT_NO_RESULT = 3  # the clip was measured, but no rep gives a result (Measurement.status is not "ok")
 EXIT_INTERRUPTED = 130
 DEFAULT_ANALYSIS_FPS = 15.0  # vision.pipeline.MeasureOptions.analysis_fps (not imported: keeps --help fast)
+DEFAULT_COARSE_FPS = 0.0  # vision.pipeline.MeasureOptions.coarse_fps (None there: off)
 TAPE_SEM_CM = 0.5  # standard error of measurement of a clinician's tape measure (knee-to-wall)
 STATUS_OK = "ok"  # vision.results.STATUS_OK (not imported: keeps --help fast)
 AXIS_PLUS_OFFSET = "knee-ankle axis + typical offset"  # vision.results.AXIS_PLUS_OFFSET
@@ -47,12 +48,19 @@ EXIT_CODES_EPILOG = (
 
 
 def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {text!r}")
     return value
 
 
@@ -101,6 +109,16 @@ MEASURE_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
             "metavar": "FPS",
             "help": "run pose estimation on about this many frames per second of video, in fps "
             "(default: %(default)g; every frame when the clip's rate is lower)",
+        },
+    ),
+    (
+        ("--coarse-fps",),
+        {
+            "type": _non_negative_float,
+            "default": DEFAULT_COARSE_FPS,
+            "metavar": "FPS",
+            "help": "coarse-to-fine in time: away from the deepest part of each rock, run pose estimation on "
+            "only about this many frames per second (default: %(default)g, off: every analysed frame)",
         },
     ),
 )

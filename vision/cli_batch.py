@@ -103,6 +103,7 @@ def measure_options(args: argparse.Namespace) -> MeasureOptions:
         marker_size_cm=args.marker_size_cm,
         paper=args.paper,
         analysis_fps=args.analysis_fps,
+        coarse_fps=args.coarse_fps or None,
     )
 
 

@@ -353,6 +353,9 @@ def _run_pose(
         held.clear()
         if progress is not None:
             progress(min(1.0, len(grid) / expected))
+    if held:  # the clip's last frame, so none at its end is left missing
+        j, last = held[-1]
+        poses[j] = pose_model.process_bgr(last.image, last.index, last.time_s)
     if not grid:
         raise InputError(
             f"no frame could be decoded from {info.path.name}: re-export the clip as mp4 (H.264)"

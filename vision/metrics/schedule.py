@@ -31,8 +31,9 @@ NEAR_DEEPEST_DEG = 4.0
 #: ... and at least this far above its recent shallowest, so standing still (whose deepest is its noise)
 #: stays coarse. Reps rise 4 deg or more (``RepParams.min_rise_deg``).
 MIN_RISE_DEG = 3.0
-#: Below this landmark visibility a shin's tilt is not read.
-MIN_VISIBILITY = 0.5
+#: Below this landmark visibility a shin's tilt is not read: low, as only a rough tilt is needed, and a shin
+#: at its deepest is often given a visibility under the analysis's 0.5.
+MIN_VISIBILITY = 0.1
 
 
 def shin_tilt_deg(pose: FramePose, knee: Landmark, ankle: Landmark) -> float:
@@ -48,12 +49,16 @@ class DensityGate:
 
     def __init__(self) -> None:
         self._history: tuple[deque[tuple[float, float]], ...] = (deque(), deque())
-        self.dense = False
+        self._near = [False, False]
+
+    @property
+    def dense(self) -> bool:
+        return any(self._near)
 
     def update(self, pose: FramePose) -> bool:
-        """Take an estimated frame (in time order, or up to a coarse step out of it); near the deepest now?"""
-        near = False
-        for history, (knee, ankle) in zip(self._history, SHINS, strict=True):
+        """Take an estimated frame (in time order); is either shin near its recent deepest now? A shin not
+        seen in this frame keeps its last answer (at the deepest, a shin is often seen least well)."""
+        for leg, (history, (knee, ankle)) in enumerate(zip(self._history, SHINS, strict=True)):
             tilt_deg = shin_tilt_deg(pose, knee, ankle)
             while history and history[0][0] < pose.time_s - HISTORY_S:
                 history.popleft()
@@ -61,9 +66,10 @@ class DensityGate:
                 continue
             history.append((pose.time_s, tilt_deg))
             tilts = [tilt for _, tilt in history]
-            near |= tilt_deg >= max(tilts) - NEAR_DEEPEST_DEG and tilt_deg >= min(tilts) + MIN_RISE_DEG
-        self.dense = near
-        return near
+            self._near[leg] = (
+                tilt_deg >= max(tilts) - NEAR_DEEPEST_DEG and tilt_deg >= min(tilts) + MIN_RISE_DEG
+            )
+        return self.dense
 
 
 def interpolated(before: FramePose, after: FramePose, frame_index: int, time_s: float) -> FramePose:
