@@ -12,10 +12,11 @@ import streamlit as st
 
 from app_pages import charts
 from app_pages.session import open_store, person
+from vision.advice.trends import trend
 from vision.app import logic as al
 from vision.app import words as app_words
 from vision.errors import InputError
-from vision.storage import ANGLE_KIND_WORDS, HistoryStore, MeasurementRecord, trend
+from vision.storage import ANGLE_KIND_WORDS, HistoryStore, MeasurementRecord
 
 
 def main() -> None:

@@ -12,10 +12,10 @@ from datetime import date, datetime
 import streamlit as st
 
 from app_pages.session import current_analyses, limit_feel, make_plan, open_store, person
+from vision.advice.trends import Trend, trend
 from vision.app import logic as al
 from vision.output.report import ReportInput, build_report
 from vision.pose.landmarks import Side
-from vision.storage import Trend, trend
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from fakes import NO_VALID_REP_MESSAGE, make_measurement, rep
 
 from vision.advice.drills import DISCLAIMER, plan
 from vision.advice.norms import ASYMMETRY_DEG, BENNELL_1998, HOCH_MCKEON_2011, KONOR_2012, MDC_DEG, SideResult
+from vision.advice.trends import trend
 from vision.app import logic as al
 from vision.app import tables as app_tables
 from vision.app import words as app_words
@@ -26,7 +27,7 @@ from vision.output.annotate import AnnotatedVideoWriter
 from vision.output.report import ReportInput, build_report, trend_svg
 from vision.pose.landmarks import N_LANDMARKS, FramePose, LegLandmarks
 from vision.results import AXIS_PLUS_OFFSET, STATUS_NO_VALID_REP, STATUS_NOT_A_LUNGE, Measurement, WallResult
-from vision.storage import MeasurementRecord, trend
+from vision.storage import MeasurementRecord
 from vision.video import VideoReader
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -32,11 +32,12 @@ from pypdf import PdfReader
 
 from vision import MeasureOptions, measure
 from vision.advice.drills import plan
+from vision.advice.trends import trend
 from vision.app import logic as app_logic
 from vision.app.logic import format_angle_pm
 from vision.app.words import metric_cm
 from vision.output.report import ReportInput, build_report
-from vision.storage import MeasurementRecord, trend
+from vision.storage import MeasurementRecord
 
 pytestmark = pytest.mark.slow
 

@@ -21,16 +21,11 @@ import numpy as np
 import pytest
 
 from vision import storage
+from vision.advice import trends
 from vision.advice.norms import Side
+from vision.advice.trends import trend
 from vision.errors import InputError
-from vision.storage import (
-    CSV_COLUMNS,
-    SCHEMA_VERSION,
-    HistoryStore,
-    MeasurementRecord,
-    default_db_path,
-    trend,
-)
+from vision.storage import CSV_COLUMNS, SCHEMA_VERSION, HistoryStore, MeasurementRecord, default_db_path
 
 T0 = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
 SPAWN = multiprocessing.get_context("spawn")
@@ -744,7 +739,7 @@ def test_trend_never_compares_the_two_angle_kinds() -> None:
 
 def test_a_change_across_angle_kinds_is_refused() -> None:
     with pytest.raises(ValueError, match="meaningless"):
-        storage._change(make_record(angle_kind="tibia_axis"), make_record(days=1), 4.7, 1.9)
+        trends._change(make_record(angle_kind="tibia_axis"), make_record(days=1), 4.7, 1.9)
 
 
 def test_trend_needs_one_person() -> None:

@@ -23,10 +23,11 @@ from vision.advice.norms import (
     Classification,
     round_half,
 )
+from vision.advice.trends import Trend
 from vision.app.words import app_words, finite_float, format_angle_pm, metric_cm
 from vision.pose.landmarks import Side
 from vision.results import Measurement, RepResult
-from vision.storage import ANGLE_KIND_WORDS, FRONT_OF_SHIN, TIBIA_AXIS, MeasurementRecord, Trend
+from vision.storage import ANGLE_KIND_WORDS, FRONT_OF_SHIN, TIBIA_AXIS, MeasurementRecord
 
 Row = dict[str, Any]
 

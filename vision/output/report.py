@@ -15,6 +15,7 @@ from datetime import datetime
 
 from vision.advice.drills import DISCLAIMER, DrillPlan
 from vision.advice.norms import MDC_CM, MDC_DEG, POWDEN_2015
+from vision.advice.trends import Trend
 from vision.app.logic import (
     ClipAnalysis,
     compare,
@@ -27,7 +28,6 @@ from vision.app.logic import (
     side_result,
 )
 from vision.pose.landmarks import Side
-from vision.storage import Trend
 
 _SIDES: tuple[Side, Side] = ("left", "right")
 _CSS = """

@@ -51,9 +51,10 @@ from vision.advice.norms import (
     asymmetry_words,
     classify,
 )
+from vision.advice.trends import Trend, TrendPoint, trend
 from vision.output.export import interpolate_frames
 from vision.results import STATUS_OK, Measurement
-from vision.storage import FRONT_OF_SHIN, HistoryStore, MeasurementRecord, Trend, TrendPoint, trend
+from vision.storage import FRONT_OF_SHIN, HistoryStore, MeasurementRecord
 
 ImageBGR = npt.NDArray[np.uint8]
 
