@@ -53,7 +53,10 @@ def saved_pdf() -> None:
     Everything on the PDF comes from the history file; where the limit was felt is not saved, so the Drills
     page's answer of this session is used ("not sure" without one).
     """
-    from vision.output import report_pdf  # fpdf2 and the crops' code: loaded when this page is opened
+    from vision.output import (  # fpdf2 and the crops' code: loaded when this page is opened
+        report_pdf,
+        sessions,
+    )
 
     st.subheader("PDF of a saved test")
     who = person()
@@ -61,7 +64,7 @@ def saved_pdf() -> None:
     if store is None:
         return
     try:
-        found = report_pdf.sessions(store, who or None)
+        found = sessions.sessions(store, who or None)
         if not found:
             st.info(
                 f"No test of {who or 'anyone'} is saved in the history yet: measure both ankles, press "
@@ -88,7 +91,7 @@ def saved_pdf() -> None:
     st.download_button(
         "Download the PDF report",
         data,
-        file_name=report_pdf.report_file_name(session),
+        file_name=sessions.report_file_name(session),
         mime="application/pdf",
         type="primary",
         on_click="ignore",

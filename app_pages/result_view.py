@@ -237,7 +237,7 @@ def save_form(analysis: al.ClipAnalysis, key: str) -> None:
 def peak_fields(analysis: al.ClipAnalysis) -> dict[str, object]:
     """What a saved test keeps besides its figures, so its PDF report can be made again from the history:
     the ± of each figure, the knee-ankle line and a crop of the annotated peak frame."""
-    from vision.output.report_pdf import record_fields  # the PDF's own rules for what it needs
+    from vision.output.peak_crop import record_fields  # the PDF's own rules for what it needs
 
     image = al.decode_png(analysis.peak_png) if analysis.peak_png else None
     return dict(record_fields(analysis.measurement, image))

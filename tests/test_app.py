@@ -23,6 +23,7 @@ from streamlit.testing.v1.util import patch_config_options
 import vision.app.logic
 import vision.app.words
 import vision.output.report_pdf
+import vision.output.sessions
 from vision.advice.drills import DISCLAIMER, plan
 from vision.output.annotate import AnnotatedVideoWriter
 from vision.pipeline import PoseRun
@@ -487,7 +488,7 @@ def test_report_page_offers_the_pdf_of_a_saved_test_also_after_a_restart(sampled
     assert labels == ["Download the PDF report", "Download the report (HTML)"]
     assert "limit felt: *a pull or stretch in the calf*" in texts(sampled)
     with HistoryStore(db) as store:
-        [saved] = vision.output.report_pdf.sessions(store, "Me")
+        [saved] = vision.output.sessions.sessions(store, "Me")
     assert saved.label.endswith(" - Me - left and right")
     assert sampled.selectbox(key="report_session").options == [saved.label]
 

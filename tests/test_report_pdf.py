@@ -17,18 +17,11 @@ from test_storage import _make_v3_file
 
 from vision.advice.drills import DISCLAIMER
 from vision.advice.norms import Side
-from vision.output import report_pdf
+from vision.output import peak_crop, report_pdf
 from vision.output.annotate import ANGLE_BGR, SHIN_BGR, draw_leg
-from vision.output.report_pdf import (
-    Session,
-    find_session,
-    leg_crop,
-    record_fields,
-    report_file_name,
-    session_of_records,
-    session_pdf,
-    sessions,
-)
+from vision.output.peak_crop import leg_crop, record_fields
+from vision.output.report_pdf import session_pdf
+from vision.output.sessions import Session, find_session, report_file_name, session_of_records, sessions
 from vision.storage import HistoryStore, MeasurementRecord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -460,7 +453,7 @@ def test_record_fields_from_a_real_measurement_crop_the_drawn_leg(tmp_path: Path
     crop = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert crop.shape[0] < annotated.shape[0]
     assert crop.shape[1] < annotated.shape[1]
-    uncompressed = leg_crop(annotated, report_pdf.peak_points_px(measurement))
+    uncompressed = leg_crop(annotated, peak_crop.peak_points_px(measurement))
     assert crop.shape == uncompressed.shape
     for colour in (ANGLE_BGR, SHIN_BGR):  # the whole drawn angle (arc and label) and shin line are in it
         assert int(np.all(uncompressed == colour, axis=2).sum()) == int(

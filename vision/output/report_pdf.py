@@ -14,20 +14,16 @@ session of one ankle). Everything on the page comes from the history file (`visi
 * the drill plan (`vision.advice.drills.plan`; the limit feel is not saved, so it is a parameter) and the
   disclaimer.
 
-Saving side: `record_fields` turns an engine result and its annotated peak frame into the extra record fields
-(``MeasurementRecord(..., **record_fields(measurement, annotated))``); `leg_crop` is the pure cut it uses.
+The crops are saved by :mod:`vision.output.peak_crop`; sessions are found by :mod:`vision.output.sessions`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from typing import TypedDict
 
 import cv2
 import matplotlib
@@ -52,234 +48,12 @@ from vision.advice.norms import (
     classify,
 )
 from vision.advice.trends import Trend, TrendPoint, trend
-from vision.output.export import interpolate_frames
-from vision.results import STATUS_OK, Measurement
+from vision.output.sessions import SIDES, Session, find_session
 from vision.storage import FRONT_OF_SHIN, HistoryStore, MeasurementRecord
 
 ImageBGR = npt.NDArray[np.uint8]
 
-__all__ = [
-    "CROP_MAX_SIDE_PX",
-    "PeakRecordFields",
-    "Session",
-    "find_session",
-    "leg_crop",
-    "peak_points_px",
-    "record_fields",
-    "report_file_name",
-    "report_pdf",
-    "session_of_records",
-    "session_pdf",
-    "sessions",
-]
-
-SIDES: tuple[Side, Side] = ("left", "right")
-CROP_MAX_SIDE_PX = 720  # stored crops are scaled down to this long side (11-25 kB as JPEG on the samples)
-CROP_JPEG_QUALITY = 88
-LEG_CROP_POINTS = ("knee", "ankle", "heel", "toe")
-#: Least room beside the leg in a crop, as a fraction of the frame's short side: the angle label that
-#: `vision.output.annotate` draws beside the ankle spans about 0.13 of it ("24.6°" plus its gap to
-#: the vertical).
-LABEL_ROOM = 0.16
-
-# --- Saving: the peak crop and the extra record fields ------------------------------------------------------
-
-
-def leg_crop(
-    frame_bgr: ImageBGR, points_px: Mapping[str, tuple[float, float]], margin: float = 0.3
-) -> ImageBGR:
-    """The part of ``frame_bgr`` around the lower leg: knee, ankle, heel and toe with room around them.
-
-    ``points_px`` holds pixel (x, y) of ``knee``, ``ankle``, ``heel`` and ``toe`` in ``frame_bgr`` (missing or
-    NaN points are skipped); ``margin`` is the room on every side as a fraction of the shin length (knee to
-    ankle), for the shin line drawn 0.15 shin lengths past the knee. Left and right get at least
-    ``LABEL_ROOM`` of the frame's short side, as `vision.output.annotate` sizes its text by the short side:
-    the angle label beside the ankle stays in.
-    Without a knee and an ankle the whole frame is returned. Pure: returns a copy, never a view.
-    """
-    if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
-        raise ValueError(f"expected a BGR uint8 image (H, W, 3), got {frame_bgr.dtype} {frame_bgr.shape}")
-    if not math.isfinite(margin) or margin < 0:
-        raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
-    height, width = frame_bgr.shape[:2]
-    found = {
-        name: np.asarray(points_px[name], dtype=np.float64)
-        for name in LEG_CROP_POINTS
-        if name in points_px and bool(np.all(np.isfinite(np.asarray(points_px[name], dtype=np.float64))))
-    }
-    if "knee" not in found or "ankle" not in found:
-        return frame_bgr.copy()
-    xy = np.stack(list(found.values()))
-    pad = margin * float(np.linalg.norm(found["knee"] - found["ankle"]))
-    pad_xy = np.array(
-        [max(pad, LABEL_ROOM * min(height, width)), max(pad, 0.5 * LABEL_ROOM * min(height, width))]
-    )
-    x0, y0 = np.floor(xy.min(axis=0) - pad_xy)
-    x1, y1 = np.ceil(xy.max(axis=0) + pad_xy)
-    x0, y0 = max(0, int(x0)), max(0, int(y0))
-    x1, y1 = min(width, int(x1)), min(height, int(y1))
-    if x1 - x0 < 2 or y1 - y0 < 2:  # the leg lies outside the frame
-        return frame_bgr.copy()
-    return np.array(frame_bgr[y0:y1, x0:x1], copy=True)
-
-
-def peak_points_px(measurement: Measurement) -> dict[str, tuple[float, float]]:
-    """The tested leg's pixel points (upright frame of the clip) at the result's frame, as drawn on it."""
-    if measurement.peak is None:
-        raise ValueError("the measurement has no result (no peak)")
-    series = measurement.frames
-    points = {}
-    for name, track in series.leg_px.items():
-        x, y = interpolate_frames(series.frame_index, track, [measurement.peak.frame])[0]
-        points[name] = (float(x), float(y))
-    return points
-
-
-class PeakRecordFields(TypedDict):
-    """The `MeasurementRecord` fields that come from the engine's result and its annotated peak frame."""
-
-    shin_angle_uncertainty_deg: float | None
-    tibia_axis_deg: float | None
-    tibia_axis_uncertainty_deg: float | None
-    toe_to_wall_uncertainty_cm: float | None
-    peak_crop_jpeg: bytes | None
-
-
-def record_fields(measurement: Measurement, annotated_peak_bgr: ImageBGR | None) -> PeakRecordFields:
-    """The extra history fields of a measured side: the ± of its figures, the tibia axis and the peak crop.
-
-    ``annotated_peak_bgr`` is the result's frame with the leg and angle drawn (e.g. `export.peak_image`, or
-    the app's peak picture decoded), at the clip's upright size or scaled down uniformly (the scale is read
-    from its width); None saves no crop. Use as ``MeasurementRecord(..., **record_fields(m, image))`` or
-    ``dataclasses.replace(record, **record_fields(m, image))``. Raises ValueError without a result.
-    """
-    peak = measurement.peak
-    if peak is None or measurement.status != STATUS_OK:
-        raise ValueError("the measurement has no result to save")
-    crop_jpeg = None
-    if annotated_peak_bgr is not None:
-        scale = annotated_peak_bgr.shape[1] / max(measurement.video.width, 1)
-        points = {name: (x * scale, y * scale) for name, (x, y) in peak_points_px(measurement).items()}
-        crop_jpeg = _jpeg(_shrink(leg_crop(annotated_peak_bgr, points), CROP_MAX_SIDE_PX))
-    wall = peak.wall
-    return PeakRecordFields(
-        shin_angle_uncertainty_deg=_finite_or_none(peak.shin_angle_uncertainty_deg),
-        tibia_axis_deg=_finite_or_none(peak.tibia_axis_deg),
-        tibia_axis_uncertainty_deg=_finite_or_none(peak.tibia_axis_uncertainty_deg),
-        toe_to_wall_uncertainty_cm=(
-            _finite_or_none(wall.toe_to_wall_uncertainty_cm)
-            if wall is not None and wall.toe_to_wall_cm is not None
-            else None
-        ),
-        peak_crop_jpeg=crop_jpeg,
-    )
-
-
-def _finite_or_none(value: float | None) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
-
-
-def _shrink(image: ImageBGR, max_side_px: int) -> ImageBGR:
-    scale = max_side_px / max(image.shape[:2])
-    if scale >= 1.0:
-        return image
-    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
-
-
-def _jpeg(image: ImageBGR) -> bytes:
-    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY])
-    if not ok:
-        raise ValueError("could not encode the peak crop as JPEG")
-    return bytes(encoded.tobytes())
-
-
-# --- Sessions -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Session:
-    """One person's tests of one day: the newest left and the newest right record saved that day."""
-
-    person: str
-    day: date
-    left: MeasurementRecord | None
-    right: MeasurementRecord | None
-
-    def record(self, side: Side) -> MeasurementRecord | None:
-        return self.left if side == "left" else self.right
-
-    @property
-    def record_ids(self) -> tuple[int, ...]:
-        return tuple(r.id for r in (self.left, self.right) if r is not None and r.id is not None)
-
-    @property
-    def label(self) -> str:
-        """One line for a picker: ``2024-03-01 - Ana - left and right``."""
-        sides = " and ".join(side for side in SIDES if self.record(side) is not None)
-        return f"{self.day.isoformat()} - {self.person} - {sides}"
-
-
-def _day(record: MeasurementRecord, tz: tzinfo | None) -> date:
-    return record.measured_at.astimezone(tz).date()
-
-
-def sessions(store: HistoryStore, person: str | None = None, tz: tzinfo | None = None) -> list[Session]:
-    """Every session in the history (or one person's), newest first. Days are in ``tz`` (None: local time).
-
-    The records carry no crops (they are read when a report is made).
-    """
-    newest: dict[tuple[str, date], dict[Side, MeasurementRecord]] = {}
-    for record in store.list(person=person):  # oldest first: later records of the day replace earlier ones
-        newest.setdefault((record.person, _day(record, tz)), {})[record.side] = record
-    found = [
-        Session(name, day, sides.get("left"), sides.get("right")) for (name, day), sides in newest.items()
-    ]
-    return sorted(found, key=_session_order, reverse=True)
-
-
-def _session_order(session: Session) -> tuple[date, datetime, str]:
-    latest = max(r.measured_at for r in (session.left, session.right) if r is not None)
-    return session.day, latest, session.person
-
-
-def find_session(store: HistoryStore, person: str, day: date, tz: tzinfo | None = None) -> Session:
-    """The session of ``person`` on ``day`` with its records read in full (crops included).
-
-    Raises KeyError when that person has no test saved on that day.
-    """
-    for session in sessions(store, person, tz):
-        if session.person == person and session.day == day:
-            left, right = (
-                store.get(r.id) if r is not None and r.id is not None else r
-                for r in (session.left, session.right)
-            )
-            return dataclasses.replace(session, left=left, right=right)
-    raise KeyError(f"{person} has no test saved on {day.isoformat()}")
-
-
-def session_of_records(store: HistoryStore, record_ids: Sequence[int], tz: tzinfo | None = None) -> Session:
-    """A session made of chosen records (e.g. the two just saved, or an earlier retake), crops included.
-
-    Its day is the newest record's (in ``tz``, None: local time). Raises KeyError for an unknown id,
-    ValueError unless the records are one person's, at most one per side.
-    """
-    records = [store.get(record_id) for record_id in record_ids]
-    if not records:
-        raise ValueError("a session needs at least one record")
-    if len({r.person for r in records}) != 1:
-        raise ValueError("a session holds one person's records")
-    by_side = {r.side: r for r in records}
-    if len(by_side) != len(records):
-        raise ValueError("a session holds at most one record per side")
-    newest = max(records, key=lambda r: r.measured_at)
-    return Session(newest.person, _day(newest, tz), by_side.get("left"), by_side.get("right"))
-
-
-def report_file_name(session: Session) -> str:
-    """A download name such as ``dorsiflex_Ana_Lopez_2024-03-01.pdf``."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in session.person.strip()).strip("_")
-    return f"dorsiflex_{safe or 'report'}_{session.day.isoformat()}.pdf"
+__all__ = ["report_pdf", "session_pdf"]
 
 
 def session_pdf(
