@@ -1,18 +1,21 @@
 """The app against the CLI on the same clip, in one run: where a user's wait goes (not a test).
 
-    .venv/bin/python benchmarks/app_speed.py [--clip PATH] [--side left] [--runs 3] [--no-browser]
+    .venv/bin/python benchmarks/app_speed.py [--clip PATH] [--side left] [--runs 3] [--no-browser] [--no-live]
 
-Measured, in this order, on the same clip and machine:
+Measured on the same clip and machine:
 
-1. ``cli``: the whole ``dorsiflex measure CLIP --side S --json`` process (start-up, imports, model, pose,
-   analysis, JSON), median of ``--runs`` fresh processes. What the issue compares the app with.
-2. ``in-process``: what the app does after an upload, ``vision.app.logic.analyse_clip``, split into its parts:
+1. ``in-process``: what the app does after an upload, ``vision.app.logic.analyse_clip``, split into its parts:
    the engine's ``measure`` (the CLI's work), the annotated video (the clip decoded and encoded again), the
    per-frame CSV and the peak frame. Median of ``--runs``.
-3. ``browser`` (Chromium + Playwright, the app served by ``streamlit run``): the first page load on a fresh
-   server (``goto`` to the "Try the sample clips" button), a second load (imports done), the upload of the
-   clip to its result (the "Shin angle" figure), and a foot-length change to its re-measured result.
-4. ``live``: the Live camera page with Chromium's fake camera playing the clip at 640x480: the frames per
+2. ``--runs`` rounds, each: ``cli``, the whole ``dorsiflex measure CLIP --side S --json`` process (start-up,
+   imports, model, pose, analysis, JSON), what the issue compares the app with; then ``browser`` (Chromium +
+   Playwright, the app served by a fresh ``streamlit run``): the first page load (``goto`` to the "Try the
+   sample clips" button), a second load, the upload of the clip to its result (the "Shin angle" figure,
+   uploaded as soon as the second page is out) and a foot-length change to its re-measured result. Each
+   round's ratio is app / CLI of that round (the same machine load); the medians are printed.
+   Beside each wall time, the CPU seconds it cost: the CLI process; the app's server and the browser (every
+   process under this script). On a shared machine the CPU seconds move much less than the wall times.
+3. ``live``: the Live camera page with Chromium's fake camera playing the clip at 640x480: the frames per
    second the page reports while recording (pose, drawing and recording each frame), read once a second.
 
 Targets (issue 11): the app's upload-to-result at most 1.2x the CLI; the first page load under 3 s; the live
@@ -23,7 +26,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
+import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -31,7 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +58,53 @@ def median_s(runs: int, work: Callable[[], object]) -> float:
     return statistics.median(times)
 
 
-def cli_s(clip: Path, side: str, runs: int) -> float:
+@dataclasses.dataclass(frozen=True)
+class Timed:
+    """A wall time and the CPU seconds spent meanwhile: (the CLI or the app's server, the browser)."""
+
+    wall_s: float
+    cpu_s: float
+    browser_cpu_s: float = 0.0
+
+
+def cli_once(clip: Path, side: str) -> Timed:
     command = [str(BIN / "dorsiflex"), "measure", str(clip), "--side", side, "--json"]
-    return median_s(runs, lambda: subprocess.run(command, cwd=REPO, check=True, capture_output=True))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Timed(wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+
+
+def tree_cpu_s(server_pid: int) -> tuple[float, float]:
+    """CPU seconds so far of the server's processes and of the others under this script (the browser), from
+    /proc (Linux; zeros elsewhere). Exited children are not counted: read it while they run."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parent[int(entry.name)] = int(fields[1])
+            cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+
+    def under(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parent.get(pid, 0)
+        return False
+
+    me = os.getpid()
+    server = sum(c for pid, c in cpu.items() if under(pid, server_pid))
+    others = sum(c for pid, c in cpu.items() if pid != me and under(pid, me) and not under(pid, server_pid))
+    return server, others
 
 
 def in_process_parts(clip: Path, side: str, runs: int) -> dict[str, float]:
@@ -96,7 +146,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_app(home: Path) -> Iterator[str]:
+def served_app(home: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {**os.environ, "DORSIFLEX_DB": str(home / "history.sqlite3"), "HOME": str(home)}
     command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true"]
@@ -118,47 +168,54 @@ def served_app(home: Path) -> Iterator[str]:
             with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
                 break
             time.sleep(0.2)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def browser_times(clip: Path, side: str) -> dict[str, float]:
+def browser_times(clip: Path, side: str) -> dict[str, Timed]:
     from playwright.sync_api import sync_playwright
 
-    times: dict[str, float] = {}
+    times: dict[str, Timed] = {}
     with (
         tempfile.TemporaryDirectory(prefix="dorsiflex-bench-") as home,
-        served_app(Path(home)) as url,
+        served_app(Path(home)) as (url, server),
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+
+        @contextlib.contextmanager
+        def timed(label: str) -> Iterator[None]:
+            cpu = tree_cpu_s(server)
+            start = time.perf_counter()
+            yield
+            wall = time.perf_counter() - start
+            after = tree_cpu_s(server)
+            times[label] = Timed(wall, after[0] - cpu[0], after[1] - cpu[1])
+
         try:
             for label in ("first page load (fresh server)", "second page load"):
                 page = browser.new_page(viewport={"width": 1400, "height": 1600})
-                start = time.perf_counter()
-                page.goto(url)
-                page.get_by_role("button", name="Try the sample clips").wait_for(timeout=120_000)
-                times[label] = time.perf_counter() - start
+                with timed(label):
+                    page.goto(url)
+                    page.get_by_role("button", name="Try the sample clips").wait_for(timeout=120_000)
             box = page.get_by_test_id("stFileUploader").filter(has_text=f"{side.capitalize()} ankle clip")
-            start = time.perf_counter()
-            box.locator("input[type=file]").set_input_files(str(clip))
-            page.get_by_test_id("stMetric").filter(has_text="Shin angle").first.wait_for(
-                timeout=RESULT_TIMEOUT_MS
-            )
-            times["upload to result"] = time.perf_counter() - start
+            with timed("upload to result"):
+                box.locator("input[type=file]").set_input_files(str(clip))
+                page.get_by_test_id("stMetric").filter(has_text="Shin angle").first.wait_for(
+                    timeout=RESULT_TIMEOUT_MS
+                )
             field = page.get_by_test_id("stSidebar").get_by_role(
                 "spinbutton", name="Foot length, cm (optional)"
             )
-            start = time.perf_counter()
-            field.fill("26")
-            field.press("Enter")
-            measuring = page.get_by_text(f"Measuring {clip.name}").first  # the progress bar of a re-measure
-            measuring.wait_for(timeout=60_000)
-            measuring.wait_for(state="hidden", timeout=RESULT_TIMEOUT_MS)
-            page.get_by_test_id("stMetric").filter(has_text="Shin angle").first.wait_for(timeout=60_000)
-            times["foot length changed to result"] = time.perf_counter() - start
+            with timed("foot length changed to result"):
+                field.fill("26")
+                field.press("Enter")
+                measuring = page.get_by_text(f"Measuring {clip.name}").first  # the re-measure's progress bar
+                measuring.wait_for(timeout=60_000)
+                measuring.wait_for(state="hidden", timeout=RESULT_TIMEOUT_MS)
+                page.get_by_test_id("stMetric").filter(has_text="Shin angle").first.wait_for(timeout=60_000)
         finally:
             browser.close()
     return times
@@ -195,14 +252,12 @@ def fake_camera(clip: Path, directory: Path, seconds: float = 20.0) -> Path:
 
 def live_fps(clip: Path, seconds: float = 12.0) -> list[float]:
     """The fps the Live camera page reports, once a second while recording the fake camera."""
-    import re
-
     from playwright.sync_api import sync_playwright
 
     readings: list[float] = []
     with (
         tempfile.TemporaryDirectory(prefix="dorsiflex-bench-") as home,
-        served_app(Path(home)) as url,
+        served_app(Path(home)) as (url, _),
         sync_playwright() as playwright,
     ):
         camera = fake_camera(clip, Path(home))
@@ -249,14 +304,38 @@ def main() -> None:
     parser.add_argument("--no-live", action="store_true", help="skip the live camera's frame rate")
     args = parser.parse_args()
     out(f"# app vs CLI on {args.clip.name} ({args.side}); {cpus()}; {load_average()}")
-    cli = cli_s(args.clip, args.side, args.runs)
-    out(f"cli: dorsiflex measure --json process          {cli:6.2f} s (median of {args.runs})")
     for label, seconds in in_process_parts(args.clip, args.side, args.runs).items():
         out(f"in-process: {label:38s} {seconds:6.2f} s")
-    if not args.no_browser:
-        for label, seconds in browser_times(args.clip, args.side).items():
-            ratio = f"  ({seconds / cli:.2f}x the CLI)" if "result" in label else ""
-            out(f"browser: {label:41s} {seconds:6.2f} s{ratio}")
+    rounds: list[tuple[Timed, dict[str, Timed]]] = []
+    for number in range(1, args.runs + 1):
+        cli = cli_once(args.clip, args.side)
+        out(f"round {number}: cli: dorsiflex measure --json {cli.wall_s:6.2f} s (CPU {cli.cpu_s:.2f} s)")
+        if args.no_browser:
+            rounds.append((cli, {}))
+            continue
+        app = browser_times(args.clip, args.side)
+        rounds.append((cli, app))
+        for label, t in app.items():
+            ratio = f"  {t.wall_s / cli.wall_s:.2f}x the CLI" if "result" in label else ""
+            cpu = f"(CPU: server {t.cpu_s:.2f} s, browser {t.browser_cpu_s:.2f} s)"
+            out(f"round {number}: browser: {label:32s} {t.wall_s:6.2f} s {cpu}{ratio}")
+        out(f"round {number}: {load_average()}")
+    clis = [cli for cli, _ in rounds]
+    out(
+        f"cli: dorsiflex measure --json process          {_median(c.wall_s for c in clis):6.2f} s "
+        f"(CPU {_median(c.cpu_s for c in clis):.2f} s; median of {len(clis)})"
+    )
+    for label in rounds[0][1]:
+        walls = [app[label].wall_s for _, app in rounds]
+        line = f"browser: {label:38s} {_median(walls):6.2f} s (median of {len(walls)}"
+        if "result" in label:
+            ratios = sorted(app[label].wall_s / cli.wall_s for cli, app in rounds)
+            each = " ".join(f"{r:.2f}x" for r in ratios)
+            line += f"; app / CLI per round {each}, median {_median(ratios):.2f}x"
+            server = _median(app[label].cpu_s for _, app in rounds)
+            browser = _median(app[label].browser_cpu_s for _, app in rounds)
+            line += f"; CPU: server {server:.2f} s, browser {browser:.2f} s"
+        out(line + ")")
     if not args.no_live:
         readings = live_fps(args.clip)
         if readings:
@@ -264,6 +343,10 @@ def main() -> None:
             out(f"live: frames per second while recording       {statistics.median(settled):6.1f} (median)")
             out(f"live: readings once a second                   {' '.join(f'{r:.0f}' for r in readings)}")
     out(f"# {load_average()}")
+
+
+def _median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
 
 
 if __name__ == "__main__":
