@@ -183,6 +183,16 @@ def test_detect_aruco_refines_corners_to_a_fraction_of_a_pixel() -> None:
     assert math.isnan(raw.corner_sigma_px)
 
 
+def test_reference_outline_is_the_marker_with_its_white_border() -> None:
+    """Where the toes cannot be: the printed marker's black square grown by its one-module white border."""
+    scene, scale = default_scene(), default_scale()
+    outline = scale.reference_outline_px()
+    assert outline is not None
+    truth = scene.camera.project(floor_square(MARKER_AT, 10.0 * 8 / 6))
+    assert np.max(np.linalg.norm(outline - truth, axis=1)) < 0.5
+    assert FloorScale("foot", None, 3.0, 0.02).reference_outline_px() is None
+
+
 def test_marker_homography_maps_floor_points_near_the_marker() -> None:
     scene = default_scene()
     scale = default_scale()

@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pytest
 
 from vision.pose.landmarks import N_LANDMARKS, N_SILHOUETTE, FramePose, LegLandmarks, SampledFrame
-from vision.pose.toe_tip import MODEL, grabcut_toe_px, refine_toe_tip
+from vision.pose.toe_tip import MODEL, grabcut_toe_px, near_reference, refine_toe_tip
 
 FloatArray = npt.NDArray[np.float64]
 SIDE = "left"
@@ -28,7 +28,7 @@ def foot_polygon() -> npt.NDArray[np.int32]:
     )
 
 
-def scene(mask_change: str, shin_px: float = 240.0) -> SampledFrame:
+def scene(mask_change: str, shin_px: float = 240.0, skin: tuple[int, int, int] = FOOT_SKIN) -> SampledFrame:
     """A drawn frame and its pose. ``mask_change``: "none" (the mask is the foot), "dropout" (the mask
     misses the front 45% of the foot, as a bare foot on a floor of its colour does) or "leak" (the mask runs
     onto a white sheet under and ahead of the toes)."""
@@ -36,8 +36,8 @@ def scene(mask_change: str, shin_px: float = 240.0) -> SampledFrame:
     rng = np.random.default_rng(0)
     if mask_change == "leak":
         cv2.rectangle(image, (250, 402), (560, 440), (235, 235, 235), -1)
-    cv2.fillPoly(image, [foot_polygon()], FOOT_SKIN)
-    cv2.rectangle(image, (315, 100), (345, 300), FOOT_SKIN, -1)  # the shin
+    cv2.fillPoly(image, [foot_polygon()], skin)
+    cv2.rectangle(image, (315, 100), (345, 300), skin, -1)  # the shin
     image = np.clip(image + rng.normal(0, 3, image.shape), 0, 255).astype(np.uint8)
     mask = np.zeros((600, 800), np.float32)
     cv2.fillPoly(mask, [foot_polygon()], 1.0)
@@ -67,6 +67,28 @@ def test_the_colours_find_the_toe_tip_where_the_mask_misses_or_overshoots_it(mas
     assert tip[0] == pytest.approx(TOE_TIP[0], abs=3.0)
     if mask_change != "none":
         assert abs(mask_tip_x - TOE_TIP[0]) > 30  # the scene does hide or stretch the toes in the mask
+
+
+WHITE_SOCK = (235, 235, 235)  # the sheet's own white
+SHEET_PX = np.array([[250.0, 402.0], [561.0, 402.0], [561.0, 441.0], [250.0, 441.0]])  # the "leak" sheet
+
+
+def test_a_white_sock_on_a_white_sheet_is_told_from_the_sheet_by_its_outline() -> None:
+    """A white sock at the edge of a sheet of its very colour, the mask running onto the sheet: told where
+    the sheet is (the scale's outline), the colours' toe is on the foot and the mask's, on the sheet, is not
+    used (without the outline the two readings are averaged into the toe's doubt)."""
+    sample = scene("leak", skin=WHITE_SOCK)
+    assert sample.pose.silhouette_px[LEG.toe_tip - N_LANDMARKS, 0] - TOE_TIP[0] > 30  # the mask's overshoots
+    tip = grabcut_toe_px(sample, SIDE, facing=1, reference_px=SHEET_PX)
+    assert tip[0] == pytest.approx(TOE_TIP[0], abs=3.0)
+    assert near_reference(TOE_TIP, SHEET_PX, foot_px=160.0)
+    assert not near_reference(TOE_TIP, SHEET_PX + np.array([0.0, 60.0]), foot_px=160.0)
+    toe = refine_toe_tip([sample] * 3, SIDE, facing=1, silhouette=True, reference_px=SHEET_PX)
+    assert toe.source == "image colours"
+    assert toe.sigma_foot == MODEL.single_sigma_foot
+    centre = np.mean([[305.0, 395.0], [430.0, 398.0]], axis=0)
+    assert toe.from_foot_px is not None
+    assert centre[0] + toe.from_foot_px[0] == pytest.approx(TOE_TIP[0], abs=3.0)
 
 
 def test_no_mask_no_colour_reading() -> None:

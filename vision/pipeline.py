@@ -37,7 +37,7 @@ from vision.pose import quality
 from vision.pose.landmarks import FramePose, PoseEstimator, PoseTrack, SampledFrame, Side
 from vision.pose.legs import LegChoice, LegPoints
 from vision.pose.tested_leg import pick_leg
-from vision.pose.toe_tip import ToeTip, foot_centre_px, refine_toe_tip
+from vision.pose.toe_tip import ToeTip, foot_centre_px, near_reference, refine_toe_tip, toe_point_px
 from vision.results import (
     STATUS_NO_VALID_REP,
     STATUS_NOT_A_LUNGE,
@@ -391,11 +391,11 @@ def analyse(
     quality.check_person(track, clip_brightness)
     choice, leg, leg_choice = pick_leg(track, options.side)
     roll, camera = _scene(samples)
-    toe = refine_toe_tip(
-        samples, choice.side, choice.facing, _found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
-    )
+    traced = _found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
+    toe = refine_toe_tip(samples, choice.side, choice.facing, traced)
     centre = foot_centre_px(np.stack([leg.heel, leg.toe], axis=1))
-    leg = dataclasses.replace(leg, toe_tip=toe.track(leg.toe_tip, centre))
+    mask_toe_tip = leg.toe_tip
+    leg = dataclasses.replace(leg, toe_tip=toe.track(mask_toe_tip, centre))
     image_size = (track.width_px, track.height_px)
     camera = camera or CameraPose.from_roll(roll, image_size)
     ankle_px = np.nanmedian(leg.ankle, axis=0)
@@ -414,9 +414,14 @@ def analyse(
         foot_length_px=foot_px,
         foot_length_cm=options.foot_length_cm,
         paper=options.paper,
-        foot_point_px=[geometry.median_finite(leg.toe_tip[:, axis]) for axis in (0, 1)],
+        foot_point_px=toe_point_px(leg.toe_tip),
     )
     warnings += scale.warnings
+    reference_px = scale.reference_outline_px()
+    if reference_px is not None and near_reference(toe_point_px(leg.toe_tip), reference_px, foot_px):
+        # The mask may run onto the marker or sheet under the toes: the toe tip again, leaving it out.
+        toe = refine_toe_tip(samples, choice.side, choice.facing, traced, reference_px=reference_px)
+        leg = dataclasses.replace(leg, toe_tip=toe.track(mask_toe_tip, centre))
     if scale.projection_cm_to_px is not None:
         # The marker or sheet gives the camera's tilt, focal length and, laid square to the foot, its yaw.
         reference = "aruco marker" if scale.source == "aruco" else f"{scale.source} sheet"

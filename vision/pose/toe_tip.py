@@ -15,6 +15,7 @@ that band is not used; when both are outside it, the toe tip is not known well a
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,8 @@ import numpy.typing as npt
 from vision.pose.landmarks import MASK_THRESHOLD, N_LANDMARKS, LegLandmarks, SampledFrame, Side
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int_]
 MODEL_PATH = Path(__file__).with_name("toe_model.json")
 #: The region GrabCut looks at, around the heel and foot-index landmarks, in foot lengths.
 ROI_AHEAD = 0.6
@@ -33,6 +36,10 @@ ROI_BELOW_SOLE = 0.35
 #: Pixels within this many foot lengths of the ankle landmark (and inside the mask) are the foot for certain.
 SURE_FOOT_RADIUS = 0.3
 GRABCUT_ITERATIONS = 4
+#: A marker or sheet on the floor is floor for certain, grown by this many px of the mask (its blurred edge,
+#: and the toes' shadow on it); it is looked at when the toe tip is within this many foot lengths of it.
+REFERENCE_MARGIN_PX = 1
+REFERENCE_NEAR_FOOT = 0.2
 
 
 @dataclass(frozen=True)
@@ -102,9 +109,18 @@ def foot_centre_px(points_px: FloatArray) -> FloatArray:
     return centre
 
 
-def grabcut_toe_px(sample: SampledFrame, side: Side, facing: int) -> FloatArray:
+def toe_point_px(toe_tip_px: FloatArray) -> FloatArray:
+    """The toe tip's usual place (2,) over a track (n, 2): the median of each coordinate's finite values."""
+    columns = [toe_tip_px[:, axis][np.isfinite(toe_tip_px[:, axis])] for axis in (0, 1)]
+    return np.array([float(np.median(c)) if len(c) else math.nan for c in columns])
+
+
+def grabcut_toe_px(
+    sample: SampledFrame, side: Side, facing: int, reference_px: FloatArray | None = None
+) -> FloatArray:
     """The toe tip of ``side``'s foot in one frame, from GrabCut seeded by the person mask (frame pixels);
-    NaN when the foot's landmarks, the mask or the cut do not give one."""
+    NaN when the foot's landmarks, the mask or the cut do not give one. ``reference_px``: the (4, 2) outline
+    of a marker or sheet on the floor (frame px), which is not the foot even where the mask runs onto it."""
     nan = np.full(2, np.nan)
     if sample.mask is None:
         return nan
@@ -132,6 +148,8 @@ def grabcut_toe_px(sample: SampledFrame, side: Side, facing: int) -> FloatArray:
     labels = np.full(person.shape, cv2.GC_PR_BGD, np.uint8)
     labels[person] = cv2.GC_PR_FGD
     labels[sure] = cv2.GC_FGD
+    if reference_px is not None:
+        labels[_inside_reference(reference_px * to_mask, xs, ys) & ~sure] = cv2.GC_BGD
     background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.setRNGSeed(0)  # GrabCut seeds its colour models by k-means: the same frame, the same toe
     cv2.grabCut(roi, labels, (0, 0, 0, 0), background, foreground, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
@@ -146,12 +164,49 @@ def grabcut_toe_px(sample: SampledFrame, side: Side, facing: int) -> FloatArray:
     return tip
 
 
+def _inside_reference(
+    reference_px: FloatArray, xs: npt.NDArray[np.int_], ys: npt.NDArray[np.int_]
+) -> BoolArray:
+    """Which of the pixels (xs, ys) lie inside the reference's outline grown by REFERENCE_MARGIN_PX."""
+    x0, y0 = int(xs.min()), int(ys.min())
+    inside = np.zeros(xs.shape, np.uint8)
+    corners = np.round((reference_px - [x0 + 0.5, y0 + 0.5]) * 16).astype(np.int32)
+    cv2.fillConvexPoly(inside, corners, (1,), lineType=cv2.LINE_8, shift=4)
+    grow = 2 * REFERENCE_MARGIN_PX + 1
+    return np.asarray(cv2.dilate(inside, np.ones((grow, grow), np.uint8)) > 0)
+
+
+def _on_reference(toe_px: FloatArray, reference_px: FloatArray) -> bool:
+    if not np.all(np.isfinite(toe_px)):
+        return False
+    contour = reference_px.astype(np.float32).reshape(-1, 1, 2)
+    point = (float(toe_px[0]), float(toe_px[1]))
+    return bool(cv2.pointPolygonTest(contour, point, True) > -REFERENCE_MARGIN_PX)
+
+
+def near_reference(toe_tip_px: FloatArray, reference_px: FloatArray, foot_px: float) -> bool:
+    """Whether a toe tip (2,) lies within REFERENCE_NEAR_FOOT foot lengths of a marker's or sheet's outline
+    (4, 2), where the mask may have run onto it (frame px)."""
+    if not (np.all(np.isfinite(toe_tip_px)) and math.isfinite(foot_px)):
+        return False
+    contour = reference_px.astype(np.float32).reshape(-1, 1, 2)
+    distance = cv2.pointPolygonTest(contour, (float(toe_tip_px[0]), float(toe_tip_px[1])), True)
+    return bool(distance > -REFERENCE_NEAR_FOOT * foot_px)
+
+
 def refine_toe_tip(
-    samples: list[SampledFrame], side: Side, facing: int, silhouette: bool, model: ToeModel = MODEL
+    samples: list[SampledFrame],
+    side: Side,
+    facing: int,
+    silhouette: bool,
+    model: ToeModel = MODEL,
+    reference_px: FloatArray | None = None,
 ) -> ToeTip:
     """The toe tip from a few whole frames, and its doubt.
 
     ``silhouette`` False: the toe is MediaPipe's foot-index landmark (no mask), and only its doubt is given.
+    ``reference_px``: the (4, 2) outline of a marker or sheet on the floor near the toes: the toe tip is not
+    taken from it (the colours' reading leaves it out; a mask's reading on it is not used).
     """
     if not silhouette:
         return ToeTip(None, "foot-index landmark", model.landmark_sigma_foot, True, float("nan"))
@@ -163,7 +218,7 @@ def refine_toe_tip(
         mask_toe.append(sample.pose.silhouette_px[leg.toe_tip - N_LANDMARKS])
         heel.append(sample.pose.silhouette_px[leg.heel_back - N_LANDMARKS])
         shin.append(float(np.linalg.norm(xy[leg.knee] - xy[leg.ankle])))
-        colour_toe.append(grabcut_toe_px(sample, side, facing))
+        colour_toe.append(grabcut_toe_px(sample, side, facing, reference_px))
     mask_arr, colour_arr, heel_arr = np.array(mask_toe), np.array(colour_toe), np.array(heel)
     shin_px = float(np.nanmedian(shin)) if np.isfinite(shin).any() else float("nan")
 
@@ -172,6 +227,9 @@ def refine_toe_tip(
         finite = lengths[np.isfinite(lengths)]
         return float(np.median(finite)) / shin_px if len(finite) and shin_px > 0 else float("nan")
 
+    if reference_px is not None:  # a mask's toe on the marker or sheet is the mask running onto it
+        on_reference = [_on_reference(toe, reference_px) for toe in mask_arr]
+        mask_arr[np.array(on_reference, dtype=bool)] = np.nan
     mask_ratio, colour_ratio = ratio(mask_arr), ratio(colour_arr)
     from_centre = colour_arr - np.array(centre)
     found = np.all(np.isfinite(from_centre), axis=1) & np.isfinite(heel_arr[:, 0])

@@ -76,11 +76,12 @@ from vision.scene.floor_plane import (
 from vision.scene.marker_detection import (
     ARUCO_DICTIONARY,
     ARUCO_DICTIONARY_SIZE,
+    MARKER_QUIET_ZONE,
     MarkerDetection,
     aruco_target,
     detect_aruco,
 )
-from vision.scene.quad_fit import refine_quad
+from vision.scene.quad_fit import outer_corners, refine_quad
 from vision.scene.sheet_detection import PAPER_SIZES_CM, Paper, SheetDetection, detect_sheet, find_sheet
 
 __all__ = [
@@ -214,6 +215,14 @@ class FloorScale:
         assert self.projection_cm_to_px is not None  # floor_point_cm has checked
         camera_z = self.projection_cm_to_px[2] @ np.array([x_cm, y_cm, height_cm, 1.0])
         return float(camera_z / np.linalg.norm(self.projection_cm_to_px[2, :3]))
+
+    def reference_outline_px(self) -> FloatArray | None:
+        """(4, 2) the whole reference in the image, where nothing else (the toes) can be: the sheet, or the
+        marker's black square with its white quiet zone (one module, a sixth of its side, all round). None
+        without a marker or sheet."""
+        if self.reference_corners_px is None or self.source != "aruco":
+            return self.reference_corners_px
+        return outer_corners(self.reference_corners_px, MARKER_QUIET_ZONE)
 
     def _require_scale(self) -> float:
         if self.px_per_cm is None:

@@ -23,6 +23,9 @@ from vision.scene.quad_fit import Target, refine_quad
 
 ARUCO_DICTIONARY = cv2.aruco.DICT_4X4_50
 ARUCO_DICTIONARY_SIZE = 50
+#: The printed marker's white quiet zone around its black square, as a share of the square's side (one of six
+#: modules).
+MARKER_QUIET_ZONE = 1.0 / 6.0
 
 # A marker at a grazing angle (a camera 20-50 cm above the floor, 3-4 m away: 50 x 8 px) is outlined by the
 # detector but its 1-1.5 px modules are not read; a 4x cubic upsample of a cut-out around the outline reads
@@ -65,7 +68,7 @@ def aruco_target(marker_id: int) -> Target:
     square = cv2.aruco.generateImageMarker(dictionary, marker_id, 6 * ppm, borderBits=1)
     pattern = np.ones((8 * ppm, 8 * ppm))
     pattern[ppm : 7 * ppm, ppm : 7 * ppm] = np.asarray(square, np.float64) / 255.0
-    return Target(pattern=pattern, margin=1.0 / 6.0, has_black=True)
+    return Target(pattern=pattern, margin=MARKER_QUIET_ZONE, has_black=True)
 
 
 def _aruco_detector() -> cv2.aruco.ArucoDetector:

@@ -77,7 +77,7 @@ class _Patch:
             raise ValueError(f"_Patch arrays disagree in shape with its {shape} pixels")
 
 
-def _outer_corners(corners_px: FloatArray, margin: float) -> FloatArray:
+def outer_corners(corners_px: FloatArray, margin: float) -> FloatArray:
     grown = np.array(
         [[-margin, -margin], [1 + margin, -margin], [1 + margin, 1 + margin], [-margin, 1 + margin]]
     )
@@ -85,7 +85,7 @@ def _outer_corners(corners_px: FloatArray, margin: float) -> FloatArray:
 
 
 def _make_patch(gray: npt.NDArray[np.uint8], corners_px: FloatArray, margin: float) -> _Patch | None:
-    outer = _outer_corners(corners_px, margin)
+    outer = outer_corners(corners_px, margin)
     pad = _FIT_BAND_PX + 2
     x0, y0 = np.floor(outer.min(axis=0) - pad).astype(int)
     x1, y1 = np.ceil(outer.max(axis=0) + pad).astype(int)
