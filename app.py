@@ -24,16 +24,7 @@ PAGES = (
 )
 
 
-@st.cache_resource(show_spinner=False)
-def process_setup() -> bool:
-    """Once per server process: one heap for all threads (see vision.video.limit_heap_growth)."""
-    from vision.video import limit_heap_growth
-
-    return limit_heap_growth()
-
-
 st.set_page_config(page_title="dorsiflex", page_icon="🦶", layout="wide")
-process_setup()
 page = st.navigation(list(PAGES))
 sidebar()
 message = st.session_state.pop("history_message", None)

@@ -18,9 +18,9 @@ from app_pages.session import (
     setup_check_cached,
     state,
 )
+from vision.advice.norms import Side
 from vision.app import clips as app_clips
 from vision.errors import InputError
-from vision.pose.landmarks import Side
 
 SIDES: tuple[Side, Side] = ("left", "right")
 Upload = tuple[str, Any, Side | None]  # slot, the uploaded file (or None), the side asked for

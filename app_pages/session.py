@@ -18,11 +18,10 @@ from streamlit import config as st_config
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from vision.advice.drills import DrillPlan, LimitFeel, plan
+from vision.advice.norms import Side
 from vision.app import clips as app_clips
 from vision.errors import InputError
-from vision.pose.landmarks import Side
 from vision.storage import HistoryStore, default_db_path
-from vision.video import VIDEO_SUFFIXES
 
 if TYPE_CHECKING:
     from vision.app import logic as al
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from vision.scene.calibration import Paper
 
 ROOT = Path(__file__).resolve().parents[1]
-UPLOAD_TYPES = [suffix.lstrip(".") for suffix in VIDEO_SUFFIXES]
+UPLOAD_TYPES = [suffix.lstrip(".") for suffix in app_clips.VIDEO_SUFFIXES]
 PAPERS: dict[str, Paper | None] = {"No sheet": None, "A4 sheet": "a4", "US Letter sheet": "letter"}
 LIMIT_FEELS: dict[str, LimitFeel] = {
     "A pinch at the front of the ankle": "front_pinch",

@@ -28,7 +28,7 @@ HEAVY_MODULES = MEASURING + DRAWING
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> bool:
-    """Once per server process, after the first page is drawn: import :data:`HEAVY_MODULES` in a thread.
+    """Once per server process, after the first page is drawn: :func:`import_heavy` in a thread.
 
     Not under streamlit.testing (its runs are timed apart, and a test checks what a page itself loads).
     """
@@ -40,5 +40,10 @@ def warm_up() -> bool:
 
 
 def import_heavy() -> None:
+    """One heap for all threads first (see :func:`vision.video.limit_heap_growth`: done here, as its module
+    loads OpenCV, which the first page does without), then :data:`HEAVY_MODULES`."""
+    from vision.video import limit_heap_growth
+
+    limit_heap_growth()
     for name in HEAVY_MODULES:
         importlib.import_module(name)

@@ -2,7 +2,8 @@
 size, its digest (the cache key), a safe file name, and the bundled sample clips.
 
 Kept apart from :mod:`vision.app.logic` so the app's first page loads without the measuring engine (SciPy,
-the pose model); the names stay importable from there too.
+the pose model); the names stay importable from there too. It imports nothing of OpenCV or NumPy either
+(about 0.2 s before the first page's script could start).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from vision.advice.norms import Side
 from vision.errors import InputError
-from vision.pose.landmarks import Side
-from vision.video import VIDEO_SUFFIXES
 
 DEFAULT_MAX_UPLOAD_MB = 200
+#: The video files the engine opens: :data:`vision.video.VIDEO_SUFFIXES` (a test checks they agree), written
+#: out here because that module loads OpenCV.
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
 
 
 # --- Uploads ------------------------------------------------------------------------------------------------
