@@ -24,9 +24,11 @@ from clips import SYNTHETIC, missing_reason
 from vision.errors import InputError
 from vision.scene.calibration import (
     FloorScale,
+    choose_scale,
     detect_aruco,
     detect_sheet,
     find_floor_scale,
+    find_references,
 )
 from vision.scene.camera import camera_from_projection
 from vision.scene.marker import marker_image
@@ -385,6 +387,22 @@ def test_marker_far_from_the_given_foot_length_is_not_used() -> None:
     assert scale.source == "foot"
     refusal = "the ArUco marker makes the foot 26 cm long but 36.0 cm was given"
     assert any(w.startswith(refusal) and w.endswith("it was not used") for w in scale.warnings)
+
+
+def test_one_search_serves_any_foot() -> None:
+    """The references are looked for once (the engine then places the toe tip knowing where they lie) and
+    checked against the foot afterwards: the same search with a foot it contradicts falls back to the foot."""
+    scene = default_scene()
+    search = find_references(scene.frames)
+    outline = search.outline_px()
+    assert outline is not None
+    assert np.allclose(outline, default_scale().reference_outline_px())
+    assert choose_scale(search).source == "aruco"
+    true_scale = scene.camera.scale_along((-15, 20, 0), (0, 1, 0))
+    toe_px = scene.camera.project([(-15.0, 20.0, 1.5)])[0]
+    refused = choose_scale(search, 26.0 * true_scale, 36.0, toe_px)
+    assert refused.source == "foot"
+    assert any(w.endswith("it was not used") for w in refused.warnings)
 
 
 def test_foot_is_checked_at_its_own_depth() -> None:

@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pytest
 
 from vision.pose.landmarks import N_LANDMARKS, N_SILHOUETTE, FramePose, LegLandmarks, SampledFrame
-from vision.pose.toe_tip import MODEL, grabcut_toe_px, near_reference, refine_toe_tip
+from vision.pose.toe_tip import MODEL, ToeTip, grabcut_toe_px, near_reference, refine_toe_tip, with_gap_doubt
 
 FloatArray = npt.NDArray[np.float64]
 SIDE = "left"
@@ -81,14 +81,26 @@ def test_a_white_sock_on_a_white_sheet_is_told_from_the_sheet_by_its_outline() -
     assert sample.pose.silhouette_px[LEG.toe_tip - N_LANDMARKS, 0] - TOE_TIP[0] > 30  # the mask's overshoots
     tip = grabcut_toe_px(sample, SIDE, facing=1, reference_px=SHEET_PX)
     assert tip[0] == pytest.approx(TOE_TIP[0], abs=3.0)
-    assert near_reference(TOE_TIP, SHEET_PX, foot_px=160.0)
-    assert not near_reference(TOE_TIP, SHEET_PX + np.array([0.0, 60.0]), foot_px=160.0)
+    assert near_reference(TOE_TIP, HEEL_BACK, SHEET_PX, foot_px=160.0)
+    assert not near_reference(TOE_TIP, HEEL_BACK, SHEET_PX + np.array([0.0, 60.0]), foot_px=160.0)
+    # A sheet beyond the foot (the heel below its far edge) is hidden by the foot, not run onto.
+    assert not near_reference(TOE_TIP, HEEL_BACK, SHEET_PX - np.array([0.0, 30.0]), foot_px=160.0)
     toe = refine_toe_tip([sample] * 3, SIDE, facing=1, silhouette=True, reference_px=SHEET_PX)
     assert toe.source == "image colours"
     assert toe.sigma_foot == MODEL.single_sigma_foot
     centre = np.mean([[305.0, 395.0], [430.0, 398.0]], axis=0)
     assert toe.from_foot_px is not None
     assert centre[0] + toe.from_foot_px[0] == pytest.approx(TOE_TIP[0], abs=3.0)
+
+
+def test_a_toe_moved_far_by_leaving_the_reference_out_is_in_doubt() -> None:
+    toe = refine_toe_tip([scene("none")] * 3, SIDE, facing=1, silhouette=True)
+    assert toe.from_foot_px is not None
+    moved = ToeTip(toe.from_foot_px - np.array([32.0, 0.0]), toe.source, toe.sigma_foot, True, 0.5)
+    assert with_gap_doubt(moved, toe, foot_px=160.0).sigma_foot == pytest.approx(
+        np.hypot(toe.sigma_foot, 0.1)
+    )
+    assert with_gap_doubt(toe, toe, foot_px=160.0).sigma_foot == pytest.approx(toe.sigma_foot)
 
 
 def test_no_mask_no_colour_reading() -> None:

@@ -37,7 +37,14 @@ from vision.pose import quality
 from vision.pose.landmarks import FramePose, PoseEstimator, PoseTrack, SampledFrame, Side
 from vision.pose.legs import LegChoice, LegPoints
 from vision.pose.tested_leg import pick_leg
-from vision.pose.toe_tip import ToeTip, foot_centre_px, near_reference, refine_toe_tip, toe_point_px
+from vision.pose.toe_tip import (
+    ToeTip,
+    foot_centre_px,
+    near_reference,
+    refine_toe_tip,
+    toe_point_px,
+    with_gap_doubt,
+)
 from vision.results import (
     STATUS_NO_VALID_REP,
     STATUS_NOT_A_LUNGE,
@@ -49,7 +56,7 @@ from vision.results import (
     VideoMeta,
     WallResult,
 )
-from vision.scene.calibration import FloorScale, Paper, find_floor_scale
+from vision.scene.calibration import FloorScale, Paper, choose_scale, find_references
 from vision.scene.camera import (
     CameraPose,
     RollEstimate,
@@ -408,20 +415,20 @@ def analyse(
             "the outline of the leg could not be traced: knee-over-toe runs from the knee joint to the toe "
             "landmark, not from the front of the knee to the toe tip"
         )
-    scale = find_floor_scale(
-        [s.image for s in samples],
-        marker_size_cm=options.marker_size_cm,
-        foot_length_px=foot_px,
-        foot_length_cm=options.foot_length_cm,
-        paper=options.paper,
-        foot_point_px=toe_point_px(leg.toe_tip),
+    references = find_references(
+        [s.image for s in samples], marker_size_cm=options.marker_size_cm, paper=options.paper
     )
-    warnings += scale.warnings
-    reference_px = scale.reference_outline_px()
-    if reference_px is not None and near_reference(toe_point_px(leg.toe_tip), reference_px, foot_px):
-        # The mask may run onto the marker or sheet under the toes: the toe tip again, leaving it out.
-        toe = refine_toe_tip(samples, choice.side, choice.facing, traced, reference_px=reference_px)
+    reference_px = references.outline_px()
+    toe_px, heel_px = toe_point_px(leg.toe_tip), toe_point_px(leg.heel)
+    if reference_px is not None and near_reference(toe_px, heel_px, reference_px, foot_px):
+        # The mask may run onto the marker or sheet under the toes: the toe tip again, leaving it out, before
+        # the foot it gives checks the reference.
+        without = refine_toe_tip(samples, choice.side, choice.facing, traced, reference_px=reference_px)
+        toe = with_gap_doubt(without, toe, foot_px)
         leg = dataclasses.replace(leg, toe_tip=toe.track(mask_toe_tip, centre))
+        series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
+    scale = choose_scale(references, foot_px, options.foot_length_cm, toe_point_px(leg.toe_tip))
+    warnings += scale.warnings
     if scale.projection_cm_to_px is not None:
         # The marker or sheet gives the camera's tilt, focal length and, laid square to the foot, its yaw.
         reference = "aruco marker" if scale.source == "aruco" else f"{scale.source} sheet"

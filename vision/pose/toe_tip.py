@@ -14,6 +14,7 @@ that band is not used; when both are outside it, the toe tip is not known well a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -184,14 +185,40 @@ def _on_reference(toe_px: FloatArray, reference_px: FloatArray) -> bool:
     return bool(cv2.pointPolygonTest(contour, point, True) > -REFERENCE_MARGIN_PX)
 
 
-def near_reference(toe_tip_px: FloatArray, reference_px: FloatArray, foot_px: float) -> bool:
+def _far_edge_y(outline_px: FloatArray, x_px: float) -> float:
+    """The image row of the outline's upper (far) boundary at column ``x_px``: its top where the column
+    misses it."""
+    ys = []
+    for a, b in zip(outline_px, np.roll(outline_px, -1, axis=0), strict=True):
+        if min(a[0], b[0]) <= x_px <= max(a[0], b[0]) and a[0] != b[0]:
+            ys.append(a[1] + (b[1] - a[1]) * (x_px - a[0]) / (b[0] - a[0]))
+    return float(min(ys)) if ys else float(outline_px[:, 1].min())
+
+
+def near_reference(
+    toe_tip_px: FloatArray, heel_px: FloatArray, reference_px: FloatArray, foot_px: float
+) -> bool:
     """Whether a toe tip (2,) lies within REFERENCE_NEAR_FOOT foot lengths of a marker's or sheet's outline
-    (4, 2), where the mask may have run onto it (frame px)."""
-    if not (np.all(np.isfinite(toe_tip_px)) and math.isfinite(foot_px)):
+    (4, 2) that lies nearer the camera than the foot (the heel above its far edge in the image), where the
+    mask may have run onto it. A reference beyond the foot is partly hidden by it: its outline is not taken
+    from the toes. Frame px."""
+    if not (np.all(np.isfinite(toe_tip_px)) and np.all(np.isfinite(heel_px)) and math.isfinite(foot_px)):
+        return False
+    if heel_px[1] >= _far_edge_y(reference_px, float(heel_px[0])):
         return False
     contour = reference_px.astype(np.float32).reshape(-1, 1, 2)
     distance = cv2.pointPolygonTest(contour, (float(toe_tip_px[0]), float(toe_tip_px[1])), True)
     return bool(distance > -REFERENCE_NEAR_FOOT * foot_px)
+
+
+def with_gap_doubt(toe: ToeTip, other: ToeTip, foot_px: float) -> ToeTip:
+    """``toe`` with half its gap to ``other``, a reading of the same toe made otherwise (before a marker or
+    sheet was left out), added to its doubt: when leaving the reference out moves the toe far, either reading
+    may be the wrong one."""
+    if toe.from_foot_px is None or other.from_foot_px is None or not foot_px > 0:
+        return toe
+    gap_foot = abs(float(toe.from_foot_px[0] - other.from_foot_px[0])) / foot_px
+    return dataclasses.replace(toe, sigma_foot=float(np.hypot(toe.sigma_foot, gap_foot / 2)))
 
 
 def refine_toe_tip(

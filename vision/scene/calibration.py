@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -91,11 +91,14 @@ __all__ = [
     "FloorScale",
     "MarkerDetection",
     "Paper",
+    "ReferenceSearch",
     "ScaleSource",
     "SheetDetection",
+    "choose_scale",
     "detect_aruco",
     "detect_sheet",
     "find_floor_scale",
+    "find_references",
 ]
 
 ScaleSource = Literal["aruco", "a4", "letter", "foot", "none"]
@@ -395,13 +398,7 @@ def _foot_scale(foot_length_px: float, foot_length_cm: float, warnings: Sequence
     return FloorScale("foot", None, foot_length_px / foot_length_cm, relative, (*warnings, note))
 
 
-def _validated_inputs(
-    marker_size_cm: float,
-    foot_length_px: float | None,
-    foot_length_cm: float | None,
-    marker_id: int,
-    focal_px: float | None,
-) -> tuple[float | None, float | None]:
+def _validated_reference_inputs(marker_size_cm: float, marker_id: int, focal_px: float | None) -> None:
     if not (math.isfinite(marker_size_cm) and marker_size_cm > 0):
         raise InputError(f"the marker size must be a positive number of cm, got {marker_size_cm}")
     if not 0 <= marker_id < ARUCO_DICTIONARY_SIZE:
@@ -410,6 +407,11 @@ def _validated_inputs(
         )
     if focal_px is not None and not (math.isfinite(focal_px) and focal_px > 0):
         raise InputError(f"the focal length must be a positive number of pixels, got {focal_px}")
+
+
+def _validated_foot(
+    foot_length_px: float | None, foot_length_cm: float | None
+) -> tuple[float | None, float | None]:
     if foot_length_cm is not None:
         low, high = _FOOT_INPUT_RANGE_CM
         if not (math.isfinite(foot_length_cm) and low <= foot_length_cm <= high):
@@ -419,6 +421,74 @@ def _validated_inputs(
     if foot_length_px is not None and not (math.isfinite(foot_length_px) and foot_length_px > 0):
         foot_length_px = None  # landmarks not found: no foot scale, not an error
     return foot_length_px, foot_length_cm
+
+
+@dataclass(frozen=True)
+class ReferenceSearch:
+    """What a handful of frames show lying on the floor, before any check against the foot: each source
+    looked for (the ArUco marker, then a white sheet), with its scale or why there is none (an empty reason
+    when it is simply absent). :func:`choose_scale` picks from it."""
+
+    found: tuple[tuple[str, FloorScale | tuple[str, ...]], ...]
+
+    def outline_px(self) -> FloatArray | None:
+        """The first reference found (:meth:`FloorScale.reference_outline_px`), or None."""
+        scales = [found for _, found in self.found if isinstance(found, FloorScale)]
+        return scales[0].reference_outline_px() if scales else None
+
+
+def find_references(
+    frames: Iterable[npt.NDArray[np.generic]],
+    marker_size_cm: float = 10.0,
+    search_region: Region | None = None,
+    *,
+    marker_id: int = 0,
+    paper: Paper | None = None,
+    focal_px: float | None = None,
+) -> ReferenceSearch:
+    """The marker and the sheet in a handful of frames (e.g. 5-10 evenly spaced BGR frames of one clip); see
+    :func:`find_floor_scale` for the arguments."""
+    _validated_reference_inputs(marker_size_cm, marker_id, focal_px)
+    grays = [to_gray(frame) for frame in frames]
+    if not grays:
+        return ReferenceSearch((("frames", ("no frames to look for a scale in",)),))
+    if any(g.shape != grays[0].shape for g in grays):
+        raise ValueError("all frames must have the same size")
+    return ReferenceSearch(
+        (
+            ("ArUco marker", _marker_scale(grays, marker_size_cm, marker_id, focal_px)),
+            ("white sheet", _sheet_scale(grays, search_region, paper, focal_px)),
+        )
+    )
+
+
+def choose_scale(
+    search: ReferenceSearch,
+    foot_length_px: float | None = None,
+    foot_length_cm: float | None = None,
+    foot_point_px: npt.ArrayLike | None = None,
+) -> FloorScale:
+    """The first reference of ``search`` that the foot does not contradict, else the foot length, else none
+    (see :func:`find_floor_scale`), with plain-words reasons for every source not used."""
+    foot_length_px, foot_length_cm = _validated_foot(foot_length_px, foot_length_cm)
+    foot_point = None if foot_point_px is None else np.asarray(foot_point_px, np.float64).reshape(2)
+    warnings: list[str] = []
+    for what, found in search.found:
+        if isinstance(found, tuple):
+            warnings.extend(found)
+            continue
+        usable, checks = _foot_check(found, what, foot_length_px, foot_length_cm, foot_point)
+        warnings.extend(checks)
+        if usable:
+            return dataclasses.replace(found, warnings=(*warnings, *found.warnings))
+    if foot_length_px is not None and foot_length_cm is not None:
+        return _foot_scale(foot_length_px, foot_length_cm, warnings)
+    if not search.found or search.found[0][0] != "frames":
+        warnings.append(
+            "no scale: no ArUco marker or white A4/Letter sheet was found on the floor and no foot length "
+            "was given, so distances cannot be given in cm"
+        )
+    return FloorScale("none", None, None, math.nan, tuple(warnings))
 
 
 def find_floor_scale(
@@ -442,35 +512,11 @@ def find_floor_scale(
     broad prior on typical lenses and makes the scale away from the reference more accurate.
     ``foot_point_px``, the toe tip in the image, is where the marker's or sheet's scale is checked against
     the foot (``foot_length_px`` must be in px of a square-on view at its depth); without it, at the
-    reference.
+    reference. :func:`find_references` and :func:`choose_scale` are its two steps, for a caller that places
+    the toe tip knowing where the reference lies.
     """
-    foot_point = None if foot_point_px is None else np.asarray(foot_point_px, np.float64).reshape(2)
-    foot_length_px, foot_length_cm = _validated_inputs(
-        marker_size_cm, foot_length_px, foot_length_cm, marker_id, focal_px
+    _validated_foot(foot_length_px, foot_length_cm)
+    search = find_references(
+        frames, marker_size_cm, search_region, marker_id=marker_id, paper=paper, focal_px=focal_px
     )
-    grays = [to_gray(frame) for frame in frames]
-    if not grays:
-        return FloorScale("none", None, None, math.nan, ("no frames to look for a scale in",))
-    if any(g.shape != grays[0].shape for g in grays):
-        raise ValueError("all frames must have the same size")
-    warnings: list[str] = []
-    attempts: list[tuple[str, Callable[[], FloorScale | tuple[str, ...]]]] = [
-        ("ArUco marker", lambda: _marker_scale(grays, marker_size_cm, marker_id, focal_px)),
-        ("white sheet", lambda: _sheet_scale(grays, search_region, paper, focal_px)),
-    ]
-    for what, attempt in attempts:
-        found = attempt()  # lazily: the sheet is not looked for when the marker is usable
-        if isinstance(found, tuple):
-            warnings.extend(found)
-            continue
-        usable, checks = _foot_check(found, what, foot_length_px, foot_length_cm, foot_point)
-        warnings.extend(checks)
-        if usable:
-            return dataclasses.replace(found, warnings=(*warnings, *found.warnings))
-    if foot_length_px is not None and foot_length_cm is not None:
-        return _foot_scale(foot_length_px, foot_length_cm, warnings)
-    warnings.append(
-        "no scale: no ArUco marker or white A4/Letter sheet was found on the floor and no foot length was "
-        "given, so distances cannot be given in cm"
-    )
-    return FloorScale("none", None, None, math.nan, tuple(warnings))
+    return choose_scale(search, foot_length_px, foot_length_cm, foot_point_px)
