@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pytest
 
 from vision.pose.landmarks import N_LANDMARKS, N_SILHOUETTE, FramePose, LegLandmarks, SampledFrame
-from vision.pose.toe_tip import MODEL, ToeTip, grabcut_toe_px, near_reference, refine_toe_tip, with_gap_doubt
+from vision.pose.toe_tip import MODEL, grabcut_toe_px, near_reference, refine_toe_tip, with_gap_doubt
 
 FloatArray = npt.NDArray[np.float64]
 SIDE = "left"
@@ -95,12 +95,9 @@ def test_a_white_sock_on_a_white_sheet_is_told_from_the_sheet_by_its_outline() -
 
 def test_a_toe_moved_far_by_leaving_the_reference_out_is_in_doubt() -> None:
     toe = refine_toe_tip([scene("none")] * 3, SIDE, facing=1, silhouette=True)
-    assert toe.from_foot_px is not None
-    moved = ToeTip(toe.from_foot_px - np.array([32.0, 0.0]), toe.source, toe.sigma_foot, True, 0.5)
-    assert with_gap_doubt(moved, toe, foot_px=160.0).sigma_foot == pytest.approx(
-        np.hypot(toe.sigma_foot, 0.1)
-    )
-    assert with_gap_doubt(toe, toe, foot_px=160.0).sigma_foot == pytest.approx(toe.sigma_foot)
+    assert with_gap_doubt(toe, 0.2).sigma_foot == pytest.approx(np.hypot(toe.sigma_foot, 0.1))
+    assert with_gap_doubt(toe, 0.0) is toe
+    assert with_gap_doubt(toe, float("nan")) is toe
 
 
 def test_no_mask_no_colour_reading() -> None:

@@ -423,9 +423,9 @@ def analyse(
     if reference_px is not None and near_reference(toe_px, heel_px, reference_px, foot_px):
         # The mask may run onto the marker or sheet under the toes: the toe tip again, leaving it out, before
         # the foot it gives checks the reference.
-        without = refine_toe_tip(samples, choice.side, choice.facing, traced, reference_px=reference_px)
-        toe = with_gap_doubt(without, toe, foot_px)
+        toe = refine_toe_tip(samples, choice.side, choice.facing, traced, reference_px=reference_px)
         leg = dataclasses.replace(leg, toe_tip=toe.track(mask_toe_tip, centre))
+        toe = with_gap_doubt(toe, float(np.linalg.norm(toe_point_px(leg.toe_tip) - toe_px)) / foot_px)
         series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
     scale = choose_scale(references, foot_px, options.foot_length_cm, toe_point_px(leg.toe_tip))
     warnings += scale.warnings

@@ -211,13 +211,12 @@ def near_reference(
     return bool(distance > -REFERENCE_NEAR_FOOT * foot_px)
 
 
-def with_gap_doubt(toe: ToeTip, other: ToeTip, foot_px: float) -> ToeTip:
-    """``toe`` with half its gap to ``other``, a reading of the same toe made otherwise (before a marker or
-    sheet was left out), added to its doubt: when leaving the reference out moves the toe far, either reading
-    may be the wrong one."""
-    if toe.from_foot_px is None or other.from_foot_px is None or not foot_px > 0:
+def with_gap_doubt(toe: ToeTip, gap_foot: float) -> ToeTip:
+    """``toe`` with half of ``gap_foot`` (how far, in foot lengths, the toe tip moved when read otherwise:
+    without a marker or sheet that the mask ran onto) added to its doubt: when leaving the reference out moves
+    the toe far, either reading may be the wrong one."""
+    if not (math.isfinite(gap_foot) and gap_foot > 0):
         return toe
-    gap_foot = abs(float(toe.from_foot_px[0] - other.from_foot_px[0])) / foot_px
     return dataclasses.replace(toe, sigma_foot=float(np.hypot(toe.sigma_foot, gap_foot / 2)))
 
 
