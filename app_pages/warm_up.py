@@ -40,9 +40,9 @@ def warm_up() -> bool:
 
 
 def import_heavy() -> None:
-    """One heap for all threads first (see :func:`vision.video.limit_heap_growth`: done here, as its module
-    loads OpenCV, which the first page does without), then :data:`HEAVY_MODULES`."""
-    from vision.video import limit_heap_growth
+    """One heap for all threads first (:func:`vision.startup.limit_heap_growth`, before the frames'
+    threads), then :data:`HEAVY_MODULES`."""
+    from vision.startup import limit_heap_growth
 
     limit_heap_growth()
     for name in HEAVY_MODULES:

@@ -54,7 +54,7 @@ def child(path: Path, analysis_fps: float, plain: bool) -> None:
 
     import vision
     from vision.pose.landmarks import PoseEstimator
-    from vision.video import limit_heap_growth
+    from vision.startup import limit_heap_growth
 
     if not plain:
         limit_heap_growth()  # as the command line and the app do at start-up
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         "--plain",
         action="store_true",
         help="call vision.measure without the process set-up the command line and the app do "
-        "(vision.video.limit_heap_growth): glibc's per-thread heaps then keep 50-170 MB more",
+        "(vision.startup.limit_heap_growth): glibc's per-thread heaps then keep 50-170 MB more",
     )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

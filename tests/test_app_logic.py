@@ -747,12 +747,3 @@ def test_setup_check_on_the_first_seconds(tmp_path: Path) -> None:
     issues = al.setup_check(no_person_clip(tmp_path / "wall.mp4"))
     assert len(issues) == 1
     assert issues[0].startswith("no person found")
-
-
-def test_the_upload_boxes_take_the_videos_the_engine_opens() -> None:
-    """vision.app.clips lists the video types without loading vision.video (OpenCV, slow for the app's first
-    page): the same list."""
-    from vision.app.clips import VIDEO_SUFFIXES
-    from vision.video import VIDEO_SUFFIXES as ENGINE_SUFFIXES
-
-    assert VIDEO_SUFFIXES == ENGINE_SUFFIXES

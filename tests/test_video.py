@@ -26,7 +26,8 @@ import pytest
 
 import vision.video
 from vision.errors import InputError
-from vision.video import Frame, VideoReader, _parse_header, limit_heap_growth, probe_video
+from vision.startup import limit_heap_growth
+from vision.video import Frame, VideoReader, _parse_header, probe_video
 
 Image = npt.NDArray[np.uint8]
 

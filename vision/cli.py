@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from vision import cli_batch
 from vision.advice import norms
 from vision.errors import InputError
-from vision.video import limit_heap_growth
+from vision.startup import limit_heap_growth
 
 if TYPE_CHECKING:
     from vision.results import Measurement, PeakResult, RepResult

@@ -9,8 +9,6 @@ and memory stays flat for any clip length.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import logging
 import math
 import os
@@ -28,10 +26,10 @@ import numpy as np
 import numpy.typing as npt
 
 from vision.errors import InputError
+from vision.startup import VIDEO_SUFFIXES
 
 log = logging.getLogger(__name__)
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
 _STILL_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".heic", ".heif", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".avif"}
 )
@@ -41,8 +39,6 @@ _PROBE_TIMEOUT_S = 20.0
 _QUEUE_FRAMES = 4
 _POLL_S = 0.05
 _JOIN_TIMEOUT_S = 5.0
-#: glibc's mallopt parameter for the number of heaps (arenas).
-_M_ARENA_MAX = -8
 _SEEK_MARGIN_S = 1.0
 _TIME_TOLERANCE_S = 1e-3  # start_s/end_s are inclusive up to container rounding
 _EARLY_END_MIN_S = 0.5
@@ -56,27 +52,6 @@ _VIDEO_RE = re.compile(r"^\s*Stream #\d+:\d+.*?: Video: (?P<codec>\w+)(?P<rest>.
 _FPS_RE = re.compile(r"(?P<fps>\d+(?:\.\d+)?) fps")
 _MATRIX_RE = re.compile(r"rotation of (?P<ccw>-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
 _ROTATE_TAG_RE = re.compile(r"^\s*rotate\s*:\s*(?P<cw>-?\d+)\s*$")
-
-
-def limit_heap_growth() -> bool:
-    """Keep every thread's allocations in one glibc heap (Linux with glibc; elsewhere a no-op).
-
-    Every decoded 1080p frame is a fresh 6 MB array, allocated by the decoding thread and freed by the main
-    one, next to MediaPipe's own threads. glibc gives each thread its own heap (arena), and freed frames
-    strand memory in them: measuring a 60 s 1080p clip then peaks at 586-706 MB instead of 516-534 MB with
-    one heap, at no measurable cost in speed (``benchmarks/memory.py``, ``benchmarks/speed.py``). (Serving
-    frames with mmap instead saves as much memory but costs about 10 % of the speed in page faults.) This
-    tunes the whole process, so the command line and the app call it at start-up, before any thread exists;
-    the library itself never does. Returns whether the setting took.
-    """
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        libc = ctypes.CDLL(name)
-        return bool(libc.mallopt(_M_ARENA_MAX, 1))
-    except (OSError, AttributeError):  # not glibc: no mallopt
-        return False
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,9 @@ from pathlib import Path
 
 from vision.advice.norms import Side
 from vision.errors import InputError
+from vision.startup import VIDEO_SUFFIXES
 
 DEFAULT_MAX_UPLOAD_MB = 200
-#: The video files the engine opens: :data:`vision.video.VIDEO_SUFFIXES` (a test checks they agree), written
-#: out here because that module loads OpenCV.
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
 
 
 # --- Uploads ------------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ import cv2
 from vision.errors import InputError
 from vision.pipeline import MeasureOptions, measure
 from vision.pose.landmarks import PoseEstimator, Side
-from vision.video import VIDEO_SUFFIXES, limit_heap_growth
+from vision.startup import VIDEO_SUFFIXES, limit_heap_growth
 
 if TYPE_CHECKING:
     from vision.results import Measurement
