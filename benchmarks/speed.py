@@ -44,8 +44,8 @@ STAGES = (
     ("camera roll and room lines", "_scene"),
     ("toe tip (GrabCut)", "refine_toe_tip"),
     ("scale (marker, sheet, foot)", "find_floor_scale"),
-    ("per-frame series", "_series"),
-    ("reps and their angles", "_rep_result"),
+    ("per-frame series", "leg_series"),
+    ("reps and their angles", "rep_result"),
     ("wall (hold frames decoded again)", "_wall"),
 )
 

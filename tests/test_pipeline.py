@@ -16,11 +16,11 @@ from clips import filtered
 import vision
 from vision.geometry import LEVEL_UP
 from vision.metrics.distances import combined_uncertainty_cm
+from vision.metrics.reps import foot_intact
+from vision.metrics.series import heel_rise_px
 from vision.pipeline import (
     MeasureOptions,
-    _heel_rise_px,
     analysis_stride,
-    foot_intact,
     measure,
     measure_from_pose,
     run_pose,
@@ -55,7 +55,7 @@ def planted_foot(n: int = 10) -> dict[str, np.ndarray]:
 
 def heel_rise(points: dict[str, np.ndarray]) -> np.ndarray:
     n = len(points["heel"])
-    rise, _ = _heel_rise_px(LegPoints(**points, visibility={k: np.ones(n) for k in POINT_NAMES}), LEVEL_UP)
+    rise, _ = heel_rise_px(LegPoints(**points, visibility={k: np.ones(n) for k in POINT_NAMES}), LEVEL_UP)
     return rise
 
 
@@ -64,7 +64,7 @@ def test_heel_rise_is_the_mean_of_its_rise_against_the_toe_and_in_the_image() ->
     are 6 px apart there (a gap of 3), which tells the rise was not seen by both."""
     points = planted_foot()
     points["toe"][3:5, 1] += 6.0
-    rise, gap = _heel_rise_px(LegPoints(**points, visibility={k: np.ones(10) for k in POINT_NAMES}), LEVEL_UP)
+    rise, gap = heel_rise_px(LegPoints(**points, visibility={k: np.ones(10) for k in POINT_NAMES}), LEVEL_UP)
     np.testing.assert_allclose(rise, [0, 0, 0, 3, 3, 0, 0, 0, 0, 0])
     np.testing.assert_allclose(gap, [0, 0, 0, 3, 3, 0, 0, 0, 0, 0])
 

@@ -15,16 +15,13 @@ import numpy.typing as npt
 from vision import geometry
 from vision.errors import InputError
 from vision.metrics import schedule
-from vision.metrics.angles import MODEL as ANGLE_MODEL
 from vision.metrics.angles import (
     CameraDoubt,
     angle_warnings,
     implausible_roll,
-    rep_angles,
     roll_doubt_deg,
 )
 from vision.metrics.distances import (
-    along_floor_px,
     camera_doubt_cm,
     centimetre_warnings,
     combined_uncertainty_cm,
@@ -32,10 +29,18 @@ from vision.metrics.distances import (
     points_sigma_cm,
     px_per_cm_at_toe,
 )
-from vision.metrics.timeseries import CleaningParams, Rep, RepParams, clean, find_reps, smooth
+from vision.metrics.reps import RepLimits, heel_judged, rep_result
+from vision.metrics.series import (
+    LANDMARK_POINTS,
+    MIN_SILHOUETTE_SHARE,
+    SILHOUETTE_POINTS,
+    found_share,
+    leg_series,
+    typical_length_px,
+)
+from vision.metrics.timeseries import CleaningParams, RepParams, find_reps
 from vision.pose import quality
 from vision.pose.landmarks import FramePose, PoseEstimator, PoseTrack, SampledFrame, Side
-from vision.pose.legs import LegChoice, LegPoints
 from vision.pose.tested_leg import pick_leg
 from vision.pose.toe_tip import (
     ToeTip,
@@ -73,35 +78,12 @@ ProgressCallback = Callable[[float], None]
 #: Frames (BGR) decoded between two times, for a second look at the peak.
 FramesBetween = Callable[[float, float], list[npt.NDArray[np.uint8]]]
 
-#: Knee, toe and heel of the distances along the floor: read off the person mask, else the landmarks.
-SILHOUETTE_POINTS = ("knee_front", "toe_tip", "heel_back")
-LANDMARK_POINTS = ("knee", "toe", "heel")
-#: The silhouette points must be found in at least this share of frames to be used.
-MIN_SILHOUETTE_SHARE = 0.5
 #: Frames of the result's hold looked at again to find the wall (their median is analysed).
 WALL_FRAMES = 5
 #: The front of the knee counts as at the wall within this distance: skin and mask edge are that uncertain.
 KNEE_AT_WALL_CM = 1.0
 #: Below this, a wall line is too doubtful to report (vertical edges seen only on the person score 0.4).
 MIN_WALL_CONFIDENCE = 0.5
-#: A forward rock brings the knee ahead of the ankle: a rep whose knee-ankle line stays behind the vertical is
-#: not one (standing, stepping back, the start of a clip). 0, not more: a camera roll read wrongly shifts it.
-MIN_ROCK_DEG = 0.0
-#: A rock whose hold is this many times brighter or darker than the clip is in a fade, flash or cut, not a
-#: clean picture of the test (a phone's auto-exposure drifts by well under this).
-MAX_LIGHT_CHANGE = 1.3
-#: A heel lift at the limit must span at least this many pixels to be judged: on a foot under 50 px long
-#: (a person small in a wide frame) the heel's rise is within the mask's noise (rendered heel-down reps read
-#: 0.06-0.14 foot lengths on a 38 px foot).
-MIN_LIFT_PX = 2.5
-#: The heel and toe landmarks of a foot flat or pivoting on its ball stay at least this share of their usual
-#: distance apart; a shorter foot is MediaPipe losing it (:func:`foot_intact`) ...
-MIN_FOOT_SHARE = 0.75
-#: ... and a hold with fewer frames than this share intact does not show the heel well enough to judge it.
-MIN_INTACT_SHARE = 0.5
-#: A rep's toes may move at most this many foot lengths over the whole rock (landmark noise is about 0.1):
-#: beyond it the foot was not planted (stepping in or out, walking), and it is not a rep of the test.
-PLANTED_MAX_FOOT_RATIO = 0.5
 #: Frames of the set-up check looked at for the camera's yaw.
 SETUP_SCENE_FRAMES = 3
 #: An adult foot (heel to toe) is 23-30 cm: only used to size a 1 cm tolerance when there is no scale.
@@ -297,8 +279,8 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
         params = options.cleaning
         shin_vis = np.minimum(leg.visibility["knee"], leg.visibility["ankle"])
         foot_vis = np.minimum(leg.visibility["heel"], leg.visibility["toe"])
-        shin_px = _typical(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
-        foot_px = _typical(geometry.segment_length_px(leg.heel, leg.toe), foot_vis, params)
+        shin_px = typical_length_px(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
+        foot_px = typical_length_px(geometry.segment_length_px(leg.heel, leg.toe), foot_vis, params)
         quality.check_side_on(track, shin_px)
     except InputError as err:
         return [str(err)]
@@ -398,7 +380,7 @@ def analyse(
     quality.check_person(track, clip_brightness)
     choice, leg, leg_choice = pick_leg(track, options.side)
     roll, camera = _scene(samples)
-    traced = _found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
+    traced = found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
     toe = refine_toe_tip(samples, choice.side, choice.facing, traced)
     centre = foot_centre_px(np.stack([leg.heel, leg.toe], axis=1))
     mask_toe_tip = leg.toe_tip
@@ -407,7 +389,7 @@ def analyse(
     camera = camera or CameraPose.from_roll(roll, image_size)
     ankle_px = np.nanmedian(leg.ankle, axis=0)
     up = camera.up_at(ankle_px)
-    series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
+    series, foot_px, shin_px, silhouette = leg_series(track, leg, choice, up, camera, options.cleaning)
     quality.check_side_on(track, shin_px)
     warnings += quality.scene_warnings(track, leg, clip_brightness, foot_px, shin_px, choice)
     if not silhouette:
@@ -426,7 +408,7 @@ def analyse(
         toe = refine_toe_tip(samples, choice.side, choice.facing, traced, reference_px=reference_px)
         leg = dataclasses.replace(leg, toe_tip=toe.track(mask_toe_tip, centre))
         toe = with_gap_doubt(toe, float(np.linalg.norm(toe_point_px(leg.toe_tip) - toe_px)) / foot_px)
-        series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
+        series, foot_px, shin_px, silhouette = leg_series(track, leg, choice, up, camera, options.cleaning)
     scale = choose_scale(references, foot_px, options.foot_length_cm, toe_point_px(leg.toe_tip))
     warnings += scale.warnings
     if scale.projection_cm_to_px is not None:
@@ -434,7 +416,7 @@ def analyse(
         reference = "aruco marker" if scale.source == "aruco" else f"{scale.source} sheet"
         camera = camera_from_projection(scale.projection_cm_to_px, image_size, reference)
         up = camera.up_at(ankle_px)
-        series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
+        series, foot_px, shin_px, silhouette = leg_series(track, leg, choice, up, camera, options.cleaning)
     from_floor = scale.projection_cm_to_px is not None
     level_known = roll.reliable or camera.tilt_known
     roll_sigma_deg, roll_warnings = roll_doubt_deg(camera, level_known, from_floor)
@@ -442,7 +424,7 @@ def analyse(
     if implausible_roll(camera, level_known, from_floor):
         camera, level_known = CameraPose.level(image_size), False
         up = camera.up_at(ankle_px)
-        series, foot_px, shin_px, silhouette = _series(track, leg, choice, up, camera, options.cleaning)
+        series, foot_px, shin_px, silhouette = leg_series(track, leg, choice, up, camera, options.cleaning)
     elif not level_known:
         warnings.append(
             "could not find straight vertical or horizontal edges to check the camera is level: angles are "
@@ -458,14 +440,15 @@ def analyse(
             "no forward rock found: rock the knee forward toward the wall and back 2-3 times, heel down"
         )
     toe_along = geometry.distance_along_px(leg.toe, np.nanmedian(leg.toe, axis=0), choice.facing, up)
-    if not heel_judged(foot_px, options):
+    if not heel_judged(foot_px, options.heel_lift_max_foot_ratio):
         warnings.append(
             f"the foot is too small in the picture ({foot_px:.0f} px) to tell whether the heel lifted: watch "
             "the heel yourself, or film closer"
         )
     doubt = CameraDoubt(camera, choice.facing, choice.side, roll_sigma_deg)
+    limits = RepLimits(options.heel_lift_max_foot_ratio, options.foot_slide_max_foot_ratio)
     rep_results = tuple(
-        _rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, brightness, options)
+        rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, brightness, limits)
         for i, rep in enumerate(reps)
     )
     valid = [rep for rep in rep_results if rep.valid]
@@ -553,210 +536,6 @@ def analyse(
     )
 
 
-def _series(
-    track: PoseTrack,
-    leg: LegPoints,
-    choice: LegChoice,
-    up: FloatArray,
-    camera: CameraPose,
-    params: CleaningParams,
-) -> tuple[FrameSeries, float, float, bool]:
-    """Per-frame signals of the tested leg, cleaned; the foot and shin lengths in px; and whether the
-    silhouette points (front of the knee, toe tip, back of the heel) were found (else landmarks are used).
-
-    The shin angle, knee-over-toe and foot length are measured in the tested leg's sagittal plane (see
-    :func:`geometry.sagittal_offsets`), so camera tilt, yaw and perspective do not bend them; lengths along
-    the floor are in pixels of a square-on view at the toe's depth. ``up`` (the image vertical at the ankle)
-    serves the heel height.
-    """
-    t = track.time_s
-    vis = leg.visibility
-    shin_vis = np.minimum(vis["knee"], vis["ankle"])
-    foot_vis = np.minimum(vis["heel"], vis["toe"])
-    silhouette = _found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
-    knee, toe, heel = (getattr(leg, name) for name in (SILHOUETTE_POINTS if silhouette else LANDMARK_POINTS))
-    foot_px = _typical(np.abs(along_floor_px(camera, toe, heel, choice.facing)), foot_vis, params)
-    shin_px = _typical(geometry.segment_length_px(leg.knee, leg.ankle), shin_vis, params)
-    forward = camera.forward(choice.facing)
-    plane = camera.shin_plane_normal(choice.facing, choice.side, ANGLE_MODEL.shin_lean_deg)
-    knee_rays, ankle_rays = camera.rays(leg.knee), camera.rays(leg.ankle)
-    axis = geometry.sagittal_angle_deg(knee_rays, ankle_rays, plane, camera.up, forward)
-    top, bottom = leg.shin_front_top, leg.shin_front_bottom
-    front = geometry.sagittal_angle_deg(camera.rays(top), camera.rays(bottom), plane, camera.up, forward)
-    front_vis = np.minimum(shin_vis, vis["shin_front_top"])
-    angle = clean(front, t, front_vis, params)
-    axis_angle = clean(axis, t, shin_vis, params)
-    angle_image = clean(geometry.shin_angle_deg(top, bottom, choice.facing), t, front_vis, params)
-    knee_vis = np.minimum(vis["knee"], vis["toe"])
-    knee_over_toe = clean(along_floor_px(camera, knee, toe, choice.facing), t, knee_vis, params)
-    heel_params = dataclasses.replace(params, outlier_floor=0.01 * foot_px)
-    heel_rise, heel_gap = _heel_rise_px(leg, up)
-    heel_lift = clean(heel_rise, t, foot_vis, heel_params)
-    series = FrameSeries(
-        frame_index=track.frame_index,
-        time_s=t,
-        shin_angle_deg=angle,
-        shin_angle_smooth_deg=smooth(angle, t, params),
-        shin_angle_image_deg=angle_image,
-        tibia_axis_deg=axis_angle,
-        tibia_axis_smooth_deg=smooth(axis_angle, t, params),
-        knee_over_toe_px=knee_over_toe,
-        heel_lift_px=heel_lift,
-        heel_lift_gap_px=clean(heel_gap, t, foot_vis, heel_params),
-        visibility=dict(vis),
-        leg_px=leg.as_dict(),
-    )
-    return series, foot_px, shin_px, bool(silhouette)
-
-
-def _heel_rise_px(leg: LegPoints, up: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Heel height above its usual level, and half the gap between its two readings (px).
-
-    The two readings are its rise against the toe landmark (which stays on the floor when the heel lifts,
-    and moves with a hand-held camera) and its rise in the image (a still camera); the height is their mean.
-    The bottom of the heel on the silhouette is used where it was found, MediaPipe's heel landmark elsewhere
-    (each minus its own usual level). The landmark alone rides up the back of the heel by up to about 0.08
-    of the foot length with the heel down at deep knee flexion; the sole under the heel does not. The toe
-    landmark dips by up to 0.1 foot lengths at deep flexion on some clips, which alone would read as a lift;
-    the image height alone reads any camera shake. On the ``tune`` clips their mean read every heel lift of
-    1.5-3.1 cm above 0.056 foot lengths and every heel-down rep below 0.04.
-    """
-    rises, gaps = [], []
-    for heel in (leg.heel_bottom, leg.heel):
-        against_toe = _from_usual(geometry.height_above_px(heel, leg.toe, up))
-        in_image = _from_usual(heel @ up)
-        rises.append((against_toe + in_image) / 2)
-        gaps.append(np.abs(against_toe - in_image) / 2)
-    found = np.isfinite(rises[0])
-    return np.where(found, rises[0], rises[1]), np.where(found, gaps[0], gaps[1])
-
-
-def _from_usual(values: FloatArray) -> FloatArray:
-    """``values`` minus their median (NaN in, NaN out)."""
-    return values - np.nanmedian(values) if np.isfinite(values).any() else values
-
-
-def _found_share(leg: LegPoints, names: tuple[str, ...]) -> float:
-    """Share of frames where all the named points were found."""
-    found = np.all([np.isfinite(getattr(leg, name)[:, 0]) for name in names], axis=0)
-    return float(found.mean()) if found.size else 0.0
-
-
-def _typical(lengths_px: FloatArray, visibility: FloatArray, params: CleaningParams) -> float:
-    """Median length over the frames where the points are visible (NaN if none)."""
-    good = (visibility >= params.min_visibility) & np.isfinite(lengths_px)
-    return float(np.median(lengths_px[good])) if good.any() else float("nan")
-
-
-def _rep_result(
-    index: int,
-    rep: Rep,
-    series: FrameSeries,
-    foot_px: float,
-    shin_px: float,
-    px_per_cm: float | None,
-    toe_along_px: FloatArray,
-    doubt: CameraDoubt,
-    brightness: FloatArray,
-    options: MeasureOptions,
-) -> RepResult:
-    hold = slice(rep.hold_start, rep.hold_end + 1)
-    legs = {name: points[hold] for name, points in series.leg_px.items()}
-    angles = rep_angles(
-        series.shin_angle_deg[hold],
-        series.tibia_axis_deg[hold],
-        shin_px,
-        doubt.deg(legs["shin_front_top"], legs["shin_front_bottom"]),
-        doubt.deg(legs["knee"], legs["ankle"]),
-    )
-    knee_px = geometry.median_finite(series.knee_over_toe_px[hold])
-    intact = foot_intact(series.leg_px["heel"], series.leg_px["toe"])[hold]
-    heel_visible = bool(intact.mean() >= MIN_INTACT_SHARE)
-    lift_px = max(geometry.median_finite(np.where(intact, series.heel_lift_px[hold], np.nan)), 0.0)
-    # Lifted only when both readings of the rise see it (the lower above half the limit): one alone is a
-    # landmark dipping or the camera moving, and the heel then counts as not seen rather than lifted.
-    heel_seen = (
-        heel_visible
-        and heel_judged(foot_px, options)
-        and (
-            lift_px - geometry.median_finite(np.where(intact, series.heel_lift_gap_px[hold], np.nan))
-            > options.heel_lift_max_foot_ratio * foot_px / 2
-        )
-    )
-    slide_px = abs(geometry.median_finite(np.where(intact, toe_along_px[hold], np.nan)))
-    lift_ratio, slide_ratio = lift_px / foot_px, slide_px / foot_px
-    heel_down = not (lift_ratio > options.heel_lift_max_foot_ratio and heel_seen)
-    travel_px = _foot_travel_px(toe_along_px, rep)
-    axis_deg_at_hold = geometry.median_finite(series.tibia_axis_deg[hold])
-    planted = not travel_px > PLANTED_MAX_FOOT_RATIO * foot_px
-    reason = None
-    light_change = geometry.median_finite(brightness[hold]) / float(np.median(brightness))
-    if not abs(np.log(light_change)) <= np.log(MAX_LIGHT_CHANGE):
-        reason = "the picture fades, flashes or cuts at this rock (a video edit or a light change)"
-    elif not axis_deg_at_hold >= MIN_ROCK_DEG:
-        reason = "the shin did not rock forward over the foot (the knee stayed behind the ankle)"
-    elif not planted:
-        reason = f"the front foot was not planted (it travelled {travel_px / foot_px:.1f} foot lengths)"
-    elif not heel_down:
-        reason = f"heel lifted by about {_length(lift_px, foot_px, px_per_cm)}"
-    elif slide_ratio > options.foot_slide_max_foot_ratio:
-        reason = f"front foot moved by about {_length(slide_px, foot_px, px_per_cm)}"
-    return RepResult(
-        index=index + 1,
-        start_time_s=float(series.time_s[rep.start]),
-        end_time_s=float(series.time_s[rep.end]),
-        peak_frame=int(series.frame_index[rep.peak]),
-        peak_time_s=float(series.time_s[rep.peak]),
-        hold_start_time_s=float(series.time_s[rep.hold_start]),
-        hold_end_time_s=float(series.time_s[rep.hold_end]),
-        shin_angle_deg=angles.shin_angle_deg,
-        shin_angle_uncertainty_deg=angles.shin_angle_uncertainty_deg,
-        shin_angle_source=angles.shin_angle_source,
-        shin_angle_image_deg=geometry.median_finite(series.shin_angle_image_deg[hold]),
-        tibia_axis_deg=angles.tibia_axis_deg,
-        tibia_axis_uncertainty_deg=angles.tibia_axis_uncertainty_deg,
-        knee_over_toe_px=knee_px,
-        knee_over_toe_foot_ratio=knee_px / foot_px,
-        knee_over_toe_cm=knee_px / px_per_cm if px_per_cm else None,
-        heel_lift_foot_ratio=lift_ratio,
-        heel_lift_cm=lift_px / px_per_cm if px_per_cm else None,
-        foot_slide_foot_ratio=slide_ratio,
-        heel_down=heel_down,
-        valid=reason is None,
-        reason=reason,
-        foot_planted=planted,
-        heel_visible=heel_visible,
-    )
-
-
-def foot_intact(heel_px: FloatArray, toe_px: FloatArray) -> npt.NDArray[np.bool_]:
-    """Frames (n,) whose heel and toe landmarks (n, 2) lie at least :data:`MIN_FOOT_SHARE` of their usual
-    distance apart.
-
-    A heel that lifts pivots about the ball of the foot and keeps that distance; where it shrinks, MediaPipe
-    has lost the foot (on a rendered clip at deep flexion the heel point rode 20 px up the shin and the toe
-    point 20 px back, halving it), and neither the heel's rise nor the toe's slide read there is real.
-    """
-    length = geometry.segment_length_px(heel_px, toe_px)
-    usual = geometry.median_finite(length)
-    intact: npt.NDArray[np.bool_] = np.isfinite(length) & (length >= MIN_FOOT_SHARE * usual)
-    return intact
-
-
-def heel_judged(foot_px: float, options: MeasureOptions) -> bool:
-    """Is the foot big enough in the picture for a lift at the limit to show (at least
-    :data:`MIN_LIFT_PX`)? Smaller, the heel's rise is within the mask's and landmarks' noise: it is not
-    judged, and a rep is never called lifted from it."""
-    return bool(options.heel_lift_max_foot_ratio * foot_px >= MIN_LIFT_PX)
-
-
-def _foot_travel_px(toe_along_px: FloatArray, rep: Rep) -> float:
-    """How far the toes moved along the floor over the whole rep (10th to 90th percentile, px)."""
-    span = toe_along_px[rep.start : rep.end + 1]
-    span = span[np.isfinite(span)]
-    return float(np.percentile(span, 90) - np.percentile(span, 10)) if span.size else float("nan")
-
-
 def _wall(
     frames_between: FramesBetween,
     rep: RepResult,
@@ -795,9 +574,3 @@ def _wall(
         evidence=found.evidence,
         confidence=found.confidence,
     )
-
-
-def _length(px: float, foot_px: float, px_per_cm: float | None) -> str:
-    if px_per_cm:
-        return f"{px / px_per_cm:.1f} cm"
-    return f"{100 * px / foot_px:.0f}% of the foot length"

@@ -1,0 +1,163 @@
+"""Each rep judged: its figures read over the hold, and whether it is a valid rep of the test.
+
+A rep is valid when the picture is steady (no fade or cut), the shin rocked forward over the foot, the foot
+stayed planted and did not slide, and the heel stayed down: judged only where the foot is big enough in the
+picture and MediaPipe kept the foot over the hold (:func:`foot_intact`); a heel not seen is not called lifted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from vision import geometry
+from vision.metrics.angles import CameraDoubt, rep_angles
+from vision.metrics.timeseries import Rep
+from vision.results import FrameSeries, RepResult
+
+FloatArray = npt.NDArray[np.float64]
+
+#: A forward rock brings the knee ahead of the ankle: a rep whose knee-ankle line stays behind the vertical is
+#: not one (standing, stepping back, the start of a clip). 0, not more: a camera roll read wrongly shifts it.
+MIN_ROCK_DEG = 0.0
+#: A rock whose hold is this many times brighter or darker than the clip is in a fade, flash or cut, not a
+#: clean picture of the test (a phone's auto-exposure drifts by well under this).
+MAX_LIGHT_CHANGE = 1.3
+#: A heel lift at the limit must span at least this many pixels to be judged: on a foot under 50 px long
+#: (a person small in a wide frame) the heel's rise is within the mask's noise (rendered heel-down reps read
+#: 0.06-0.14 foot lengths on a 38 px foot).
+MIN_LIFT_PX = 2.5
+#: The heel and toe landmarks of a foot flat or pivoting on its ball stay at least this share of their usual
+#: distance apart; a shorter foot is MediaPipe losing it (:func:`foot_intact`) ...
+MIN_FOOT_SHARE = 0.75
+#: ... and a hold with fewer frames than this share intact does not show the heel well enough to judge it.
+MIN_INTACT_SHARE = 0.5
+#: A rep's toes may move at most this many foot lengths over the whole rock (landmark noise is about 0.1):
+#: beyond it the foot was not planted (stepping in or out, walking), and it is not a rep of the test.
+PLANTED_MAX_FOOT_RATIO = 0.5
+
+
+@dataclass(frozen=True)
+class RepLimits:
+    """The user's limits of a valid rep (``MeasureOptions``): heel rise and toe slide, in foot lengths."""
+
+    heel_lift_max_foot_ratio: float
+    foot_slide_max_foot_ratio: float
+
+
+def rep_result(
+    index: int,
+    rep: Rep,
+    series: FrameSeries,
+    foot_px: float,
+    shin_px: float,
+    px_per_cm: float | None,
+    toe_along_px: FloatArray,
+    doubt: CameraDoubt,
+    brightness: FloatArray,
+    limits: RepLimits,
+) -> RepResult:
+    """The rep's figures over its hold, and whether it is a valid rep of the test (or why not)."""
+    hold = slice(rep.hold_start, rep.hold_end + 1)
+    legs = {name: points[hold] for name, points in series.leg_px.items()}
+    angles = rep_angles(
+        series.shin_angle_deg[hold],
+        series.tibia_axis_deg[hold],
+        shin_px,
+        doubt.deg(legs["shin_front_top"], legs["shin_front_bottom"]),
+        doubt.deg(legs["knee"], legs["ankle"]),
+    )
+    knee_px = geometry.median_finite(series.knee_over_toe_px[hold])
+    intact = foot_intact(series.leg_px["heel"], series.leg_px["toe"])[hold]
+    heel_visible = bool(intact.mean() >= MIN_INTACT_SHARE)
+    lift_px = max(geometry.median_finite(np.where(intact, series.heel_lift_px[hold], np.nan)), 0.0)
+    # Lifted only when both readings of the rise see it (the lower above half the limit): one alone is a
+    # landmark dipping or the camera moving, and the heel then counts as not seen rather than lifted.
+    heel_seen = (
+        heel_visible
+        and heel_judged(foot_px, limits.heel_lift_max_foot_ratio)
+        and (
+            lift_px - geometry.median_finite(np.where(intact, series.heel_lift_gap_px[hold], np.nan))
+            > limits.heel_lift_max_foot_ratio * foot_px / 2
+        )
+    )
+    slide_px = abs(geometry.median_finite(np.where(intact, toe_along_px[hold], np.nan)))
+    lift_ratio, slide_ratio = lift_px / foot_px, slide_px / foot_px
+    heel_down = not (lift_ratio > limits.heel_lift_max_foot_ratio and heel_seen)
+    travel_px = _foot_travel_px(toe_along_px, rep)
+    axis_deg_at_hold = geometry.median_finite(series.tibia_axis_deg[hold])
+    planted = not travel_px > PLANTED_MAX_FOOT_RATIO * foot_px
+    reason = None
+    light_change = geometry.median_finite(brightness[hold]) / float(np.median(brightness))
+    if not abs(np.log(light_change)) <= np.log(MAX_LIGHT_CHANGE):
+        reason = "the picture fades, flashes or cuts at this rock (a video edit or a light change)"
+    elif not axis_deg_at_hold >= MIN_ROCK_DEG:
+        reason = "the shin did not rock forward over the foot (the knee stayed behind the ankle)"
+    elif not planted:
+        reason = f"the front foot was not planted (it travelled {travel_px / foot_px:.1f} foot lengths)"
+    elif not heel_down:
+        reason = f"heel lifted by about {_length(lift_px, foot_px, px_per_cm)}"
+    elif slide_ratio > limits.foot_slide_max_foot_ratio:
+        reason = f"front foot moved by about {_length(slide_px, foot_px, px_per_cm)}"
+    return RepResult(
+        index=index + 1,
+        start_time_s=float(series.time_s[rep.start]),
+        end_time_s=float(series.time_s[rep.end]),
+        peak_frame=int(series.frame_index[rep.peak]),
+        peak_time_s=float(series.time_s[rep.peak]),
+        hold_start_time_s=float(series.time_s[rep.hold_start]),
+        hold_end_time_s=float(series.time_s[rep.hold_end]),
+        shin_angle_deg=angles.shin_angle_deg,
+        shin_angle_uncertainty_deg=angles.shin_angle_uncertainty_deg,
+        shin_angle_source=angles.shin_angle_source,
+        shin_angle_image_deg=geometry.median_finite(series.shin_angle_image_deg[hold]),
+        tibia_axis_deg=angles.tibia_axis_deg,
+        tibia_axis_uncertainty_deg=angles.tibia_axis_uncertainty_deg,
+        knee_over_toe_px=knee_px,
+        knee_over_toe_foot_ratio=knee_px / foot_px,
+        knee_over_toe_cm=knee_px / px_per_cm if px_per_cm and np.isfinite(knee_px) else None,
+        heel_lift_foot_ratio=lift_ratio,
+        heel_lift_cm=lift_px / px_per_cm if px_per_cm else None,
+        foot_slide_foot_ratio=slide_ratio,
+        heel_down=heel_down,
+        valid=reason is None,
+        reason=reason,
+        foot_planted=planted,
+        heel_visible=heel_visible,
+    )
+
+
+def foot_intact(heel_px: FloatArray, toe_px: FloatArray) -> npt.NDArray[np.bool_]:
+    """Frames (n,) whose heel and toe landmarks (n, 2) lie at least :data:`MIN_FOOT_SHARE` of their usual
+    distance apart.
+
+    A heel that lifts pivots about the ball of the foot and keeps that distance; where it shrinks, MediaPipe
+    has lost the foot (on a rendered clip at deep flexion the heel point rode 20 px up the shin and the toe
+    point 20 px back, halving it), and neither the heel's rise nor the toe's slide read there is real.
+    """
+    length = geometry.segment_length_px(heel_px, toe_px)
+    usual = geometry.median_finite(length)
+    intact: npt.NDArray[np.bool_] = np.isfinite(length) & (length >= MIN_FOOT_SHARE * usual)
+    return intact
+
+
+def heel_judged(foot_px: float, heel_lift_max_foot_ratio: float) -> bool:
+    """Is the foot big enough in the picture for a lift at the limit to show (at least
+    :data:`MIN_LIFT_PX`)? Smaller, the heel's rise is within the mask's and landmarks' noise: it is not
+    judged, and a rep is never called lifted from it."""
+    return bool(heel_lift_max_foot_ratio * foot_px >= MIN_LIFT_PX)
+
+
+def _foot_travel_px(toe_along_px: FloatArray, rep: Rep) -> float:
+    """How far the toes moved along the floor over the whole rep (10th to 90th percentile, px)."""
+    span = toe_along_px[rep.start : rep.end + 1]
+    span = span[np.isfinite(span)]
+    return float(np.percentile(span, 90) - np.percentile(span, 10)) if span.size else float("nan")
+
+
+def _length(px: float, foot_px: float, px_per_cm: float | None) -> str:
+    if px_per_cm:
+        return f"{px / px_per_cm:.1f} cm"
+    return f"{100 * px / foot_px:.0f}% of the foot length"
