@@ -43,7 +43,8 @@ with VideoReader(sys.argv[1]) as reader, PoseEstimator() as estimator:
 STAGES = (
     ("camera roll and room lines", "_scene"),
     ("toe tip (GrabCut)", "refine_toe_tip"),
-    ("scale (marker, sheet, foot)", "find_floor_scale"),
+    ("scale: marker and sheet search", "find_references"),
+    ("scale: the source chosen against the foot", "choose_scale"),
     ("per-frame series", "leg_series"),
     ("reps and their angles", "rep_result"),
     ("wall (hold frames decoded again)", "_wall"),
