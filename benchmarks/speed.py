@@ -39,6 +39,18 @@ with VideoReader(sys.argv[1]) as reader, PoseEstimator() as estimator:
     for frame in reader.frames():
         estimator.process_bgr(frame.image, frame.index, frame.time_s)
 """
+#: ``dorsiflex measure`` stopped at its first pose: its wall time is the start-up a user waits for first.
+FIRST_POSE = """
+import os, sys
+from vision import cli
+from vision.pose import landmarks
+real = landmarks.PoseEstimator.process_bgr_sample
+def first(self, *args, **kwargs):
+    real(self, *args, **kwargs)
+    os._exit(0)
+landmarks.PoseEstimator.process_bgr_sample = first
+cli.main(["measure", sys.argv[1], "--json"])
+"""
 #: Stages of the analysis, by the function that does each (cumulative time in the profile).
 STAGES = (
     ("camera roll and room lines", "_scene"),
@@ -88,6 +100,7 @@ def breakdown(clip: Path, coarse_fps: float) -> list[tuple[str, float]]:
     """Seconds per stage of one in-process measurement (start-up is timed in fresh processes)."""
     help_s = timed_process([str(BIN / "dorsiflex"), "--help"])[0]
     import_s = timed_process([sys.executable, "-c", "import vision.pipeline"])[0]
+    first_pose_s = timed_process([sys.executable, "-c", FIRST_POSE, str(clip)])[0]
     from vision.pipeline import MeasureOptions, measure
     from vision.video import VideoReader
 
@@ -110,6 +123,7 @@ def breakdown(clip: Path, coarse_fps: float) -> list[tuple[str, float]]:
     rows = [
         ("start-up: dorsiflex --help (fresh process)", help_s),
         ("start-up: import vision.pipeline (fresh process)", import_s),
+        ("start-up: dorsiflex measure to its first pose (fresh process)", first_pose_s),
         ("decode only, every 2nd frame converted", decode_s),
         ("pose pass: decode + MediaPipe (profiled)", cumulative.get("_run_pose", float("nan"))),
         ("analysis, all of it (profiled)", cumulative.get("analyse", float("nan"))),
