@@ -57,8 +57,7 @@ MANIFEST_COLUMNS = ("path", "person", "side", "foot_length_cm", "date", "notes")
 #: folders of such files (the app's computations, drawings and reports). Every other file of the package (the
 #: measuring stages, this module, the fitted models) is part of a result's key.
 _NOT_IN_KEY = frozenset(
-    {"__init__", "cli", "cli_batch", "storage"}
-    | {"advice/drills", "batch/output", "batch/ray_engine", "scene/marker"}
+    {"cli", "cli_batch", "storage", "advice/drills", "batch/output", "batch/ray_engine", "scene/marker"}
 )
 _NOT_IN_KEY_FOLDERS = frozenset({"app", "output"})
 _CHUNK_BYTES = 1 << 20
