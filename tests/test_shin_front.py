@@ -17,6 +17,7 @@ from vision.pose.shin_front import (
     BAND,
     SPAN,
     edge_depth_px,
+    hand_on_band,
     shin_front_chord,
     upper_envelope,
 )
@@ -121,6 +122,21 @@ def test_no_chord_where_the_front_of_the_shin_is_not_seen() -> None:
     assert np.isnan(shin_front_chord(np.ones_like(mask), knee, ankle, forward_x=1.0)).all()  # never ends
     assert np.isnan(shin_front_chord(np.zeros_like(mask), knee, ankle, forward_x=1.0)).all()  # no leg
     assert np.isnan(shin_front_chord(mask, knee, np.full(2, np.nan), forward_x=1.0)).all()
+
+
+def test_a_hand_in_front_of_the_band_hides_the_shin_front_and_one_elsewhere_does_not() -> None:
+    _, knee, ankle = shin_mask(30.0, 34.0)
+    down = (ankle - knee) / np.linalg.norm(ankle - knee)
+    forward = np.array([-down[1], down[0]]) * np.sign(-down[1])  # image right, square to the shin
+    on_shin = knee + 0.45 * (ankle - knee) + 0.2 * SHIN_PX * forward
+    far_below = knee + 1.3 * (ankle - knee)
+    behind_knee = knee - 0.3 * SHIN_PX * forward
+    at_hip = knee - 0.8 * (ankle - knee)
+    elsewhere = np.array([far_below, behind_knee, at_hip, [np.nan, np.nan]])
+    assert hand_on_band(np.vstack([elsewhere, on_shin]), knee, ankle, forward_x=1.0)
+    assert not hand_on_band(elsewhere, knee, ankle, forward_x=1.0)
+    # Facing the other way, the same point lies behind the shin: the front edge is still the shin's.
+    assert not hand_on_band(on_shin[None, :], knee, ankle, forward_x=-1.0)
 
 
 def test_upper_envelope_drops_points_under_the_hull() -> None:

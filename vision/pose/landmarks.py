@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.pose.shin_front import last_edge_px, shin_front_chord
+from vision.pose.shin_front import hand_on_band, last_edge_px, shin_front_chord
 
 Side = Literal["left", "right"]
 FloatArray = npt.NDArray[np.float64]
@@ -42,6 +42,14 @@ class Landmark(IntEnum):
     NOSE = 0
     LEFT_SHOULDER = 11
     RIGHT_SHOULDER = 12
+    LEFT_WRIST = 15
+    RIGHT_WRIST = 16
+    LEFT_PINKY = 17
+    RIGHT_PINKY = 18
+    LEFT_INDEX = 19
+    RIGHT_INDEX = 20
+    LEFT_THUMB = 21
+    RIGHT_THUMB = 22
     LEFT_HIP = 23
     RIGHT_HIP = 24
     LEFT_KNEE = 25
@@ -66,6 +74,8 @@ class Landmark(IntEnum):
     RIGHT_SHIN_FRONT_BOTTOM = 44
 
 
+#: Both hands' points: a hand on the shin hides its front (:func:`vision.pose.shin_front.hand_on_band`).
+HAND_POINTS = tuple(range(Landmark.LEFT_WRIST, Landmark.RIGHT_THUMB + 1))
 #: Search radius around a landmark for its silhouette point, as a fraction of the shin (knee) or foot length.
 KNEE_FRONT_RADIUS = 0.35
 FOOT_TIP_RADIUS = 0.3
@@ -304,6 +314,8 @@ def silhouette_points(mask: npt.NDArray[np.float32], xy_px: FloatArray) -> Float
         )
         out[leg.heel_bottom - N_LANDMARKS] = heel_bottom(mask, xy_px[leg.heel], foot_px)
         chord = shin_front_chord(mask, xy_px[leg.knee], xy_px[leg.ankle], forward[0])
+        if hand_on_band(xy_px[list(HAND_POINTS)], xy_px[leg.knee], xy_px[leg.ankle], forward[0]):
+            chord = np.full((2, 2), np.nan)
         out[leg.shin_front_top - N_LANDMARKS] = chord[0]
         out[leg.shin_front_bottom - N_LANDMARKS] = chord[1]
     return out

@@ -44,6 +44,11 @@ MAX_DEPTH = 0.35
 STEP_PX = 0.5
 #: Mask probability above which a pixel belongs to the person.
 THRESHOLD = 0.5
+#: A hand point (wrist, knuckle or thumb) this close to the band (as shares of the shin: along it, and from
+#: behind the knee-ankle line to the rays' reach in front) rests on the shin: the mask's edge there is the
+#: hand's, not the shin's.
+HAND_ALONG = (BAND[0] - 0.1, BAND[1] + 0.1)
+HAND_ACROSS = (-0.1, MAX_DEPTH)
 #: At least this share of the rays must find the edge, including both ends' neighbourhoods.
 MIN_RAY_SHARE = 0.7
 
@@ -146,6 +151,25 @@ def shin_front_chord(
     ends_d = _extend(ends_s, hull_s, hull_d)
     chord: FloatArray = knee_px[None, :] + ends_s[:, None] * down[None, :] + ends_d[:, None] * normal[None, :]
     return chord
+
+
+def hand_on_band(hands_px: FloatArray, knee_px: FloatArray, ankle_px: FloatArray, forward_x: float) -> bool:
+    """Whether any of the (n, 2) hand points lies on the front-of-shin band of the knee-ankle line (NaN
+    points are not there); ``forward_x`` as in :func:`shin_front_chord`."""
+    axis = (ankle_px - knee_px) * (1.0 + ANKLE_BELOW_LANDMARK)
+    length_sq = float(axis @ axis)
+    if not np.isfinite(length_sq) or length_sq == 0 or forward_x == 0:
+        return False
+    normal = np.array([-axis[1], axis[0]]) * (1.0 if -axis[1] * forward_x >= 0 else -1.0)
+    along = (hands_px - knee_px) @ axis / length_sq
+    across = (hands_px - knee_px) @ normal / length_sq
+    on = (
+        (along >= HAND_ALONG[0])
+        & (along <= HAND_ALONG[1])
+        & (across >= HAND_ACROSS[0])
+        & (across <= HAND_ACROSS[1])
+    )
+    return bool(on.any())
 
 
 def _extend(x: FloatArray, xp: FloatArray, fp: FloatArray) -> FloatArray:
