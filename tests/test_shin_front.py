@@ -166,6 +166,16 @@ def test_smaller_shins_and_unknown_cameras_are_less_sure() -> None:
     assert turned > big
 
 
+def test_an_unknown_camera_widens_the_axis_but_does_not_shift_it_toward_mediapipes_line() -> None:
+    # The camera moves both readings alike: it must not change how they are weighed against each other.
+    front, axis = np.full(5, 40.0), np.full(5, 30.0)
+    known = rep_angles(front, axis, 200.0, 0.0, 0.0)
+    unknown = rep_angles(front, axis, 200.0, 5.0, 5.0)
+    assert unknown.tibia_axis_deg == pytest.approx(known.tibia_axis_deg)
+    assert unknown.tibia_axis_uncertainty_deg > known.tibia_axis_uncertainty_deg
+    assert unknown.shin_angle_source == known.shin_angle_source == FRONT_OF_SHIN
+
+
 def test_without_the_front_of_the_shin_the_headline_is_the_axis_plus_offset_and_says_so() -> None:
     front = np.array([np.nan, np.nan, 41.0, np.nan, np.nan])
     axis = np.full(5, 33.0)

@@ -6,7 +6,8 @@
   hold and the camera's unmeasured orientation.
 * The knee-centre to ankle-centre axis is read two ways: MediaPipe's knee and ankle (which sit off the joint
   centres by a body-dependent amount), and the front of the shin less the typical angle between the two lines
-  (which varies from body to body by about 1 deg). The two are weighted by their inverse variances.
+  (which varies from body to body by about 1 deg). The two are weighted by the inverse variances of their
+  own errors: the camera moves both alike.
 * Where the front of the shin cannot be seen, or the edge traced disagrees with the axis beyond their
   uncertainties (it is then not the shin: dark clothes on a dark floor, the other leg, a hand), the headline
   is the axis plus that typical angle, with the wider uncertainty that brings, and says so.
@@ -148,7 +149,10 @@ def rep_angles(
     """
     axis, axis_scatter = hold_value(axis_deg)
     axis_raw = axis - model.axis_bias_deg
-    axis_sigma = _hypot(model.axis_sigma_deg, axis_scatter, camera_doubt_axis_deg)
+    # Each reading's own error, then with the camera's: the camera moves both readings alike, so only their
+    # own errors weigh one against the other and tell whether they disagree.
+    axis_own = _hypot(model.axis_sigma_deg, axis_scatter)
+    axis_sigma = _hypot(axis_own, camera_doubt_axis_deg)
     front_share = float(np.isfinite(front_deg).mean()) if front_deg.size else 0.0
     from_axis = axis_raw + model.front_minus_axis_at(axis_raw)
     from_axis_sigma = _hypot(axis_sigma, model.front_minus_axis_sigma_deg)
@@ -160,19 +164,21 @@ def rep_angles(
     from_front = (
         front - model.front_minus_axis_deg + model.front_minus_axis_per_deg * OFFSET_REFERENCE_DEG
     ) / (1.0 + model.front_minus_axis_per_deg)
-    if abs(from_front - axis_raw) > DISAGREE_SIGMAS * _hypot(model.front_minus_axis_sigma_deg, axis_sigma):
+    if abs(from_front - axis_raw) > DISAGREE_SIGMAS * _hypot(model.front_minus_axis_sigma_deg, axis_own):
         # The traced edge is not the shin's front (dark clothes on a dark floor, the other leg, a hand).
         return RepAngles(from_axis, from_axis_sigma, AXIS_PLUS_OFFSET, axis_raw, axis_sigma)
     resolution_deg = (
         float(np.degrees(np.sqrt(2.0) * model.edge_px / (0.3 * shin_px))) if shin_px > 0 else 90.0
     )
-    front_sigma = _hypot(model.front_floor_deg, resolution_deg, front_scatter, camera_doubt_front_deg)
-    from_front_sigma = _hypot(front_sigma, model.front_minus_axis_sigma_deg)
-    weights = np.array([1.0 / from_front_sigma**2, 1.0 / axis_sigma**2])
+    front_own = _hypot(model.front_floor_deg, resolution_deg, front_scatter)
+    front_sigma = _hypot(front_own, camera_doubt_front_deg)
+    from_front_own = _hypot(front_own, model.front_minus_axis_sigma_deg)
+    weights = np.array([1.0 / from_front_own**2, 1.0 / axis_own**2])
     combined = float(weights @ np.array([from_front, axis_raw]) / weights.sum())
     # Not the inverse-variance sigma: both readings share the camera and the frames, so their errors are not
     # independent; the better one's sigma is what the combination can claim (on ``tune`` the smaller one
     # covered 88% of the errors within 2 sigma).
+    from_front_sigma = _hypot(from_front_own, camera_doubt_front_deg)
     return RepAngles(front, front_sigma, FRONT_OF_SHIN, combined, min(from_front_sigma, axis_sigma))
 
 
