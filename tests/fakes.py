@@ -131,6 +131,7 @@ def make_measurement(
         knee_over_toe_px=np.zeros(n),
         heel_lift_px=np.zeros(n),
         heel_lift_gap_px=np.zeros(n),
+        hand_to_knee_shin=np.full(n, np.nan),
         visibility={},
         leg_px={name: np.tile(np.array(p, dtype=np.float64), (n, 1)) for name, p in points.items()},
     )

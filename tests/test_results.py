@@ -54,6 +54,7 @@ def frame_series(n: int = N) -> FrameSeries:
         knee_over_toe_px=knee,
         heel_lift_px=np.zeros(n),
         heel_lift_gap_px=np.zeros(n),
+        hand_to_knee_shin=np.full(n, np.nan),
         visibility={"knee": np.full(n, 0.987654), "ankle": np.array([0.5, np.nan, 0.7, 0.8, 0.9, 1.0][:n])},
     )
 
@@ -203,6 +204,7 @@ def test_write_frames_csv_round_trip(tmp_path: Path) -> None:
         "tibia_axis_deg",
         "knee_over_toe_px",
         "heel_lift_px",
+        "hand_to_knee_shin",
         "visibility_knee",
         "visibility_ankle",
     ]
@@ -261,7 +263,7 @@ def test_frame_series_rejects_misshapen_leg_points() -> None:
 def test_frame_series_accepts_consistent_shapes() -> None:
     series = frame_series()
     assert series.time_s.shape == (N,)
-    empty = FrameSeries(*(np.zeros(0, dtype=np.int64 if i == 0 else np.float64) for i in range(10)))
+    empty = FrameSeries(*(np.zeros(0, dtype=np.int64 if i == 0 else np.float64) for i in range(11)))
     assert empty.time_s.shape == (0,)
 
 

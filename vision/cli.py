@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE.csv",
         help="write one row per analysed frame: time (s), shin angles (deg), knee over toe (px), "
-        "heel lift (px), landmark visibilities (0-1)",
+        "heel lift (px), the nearest hand to the knee (shin lengths), landmark visibilities (0-1)",
     )
     m.add_argument(
         "--annotate",

@@ -73,6 +73,7 @@ class RepResult:
     reason: str | None
     foot_planted: bool = True  # False: the toes travelled over the rock (stepping, walking): not a test rep
     heel_visible: bool = True  # False: the foot's points were lost over the hold: the heel was not judged
+    hand_on_knee: bool = False  # a hand rested on the knee over the hold: the knee's points may be the hand's
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ class FrameSeries:
     knee_over_toe_px: FloatArray
     heel_lift_px: FloatArray
     heel_lift_gap_px: FloatArray  # half the gap between the heel rise against the toe and in the image
+    hand_to_knee_shin: FloatArray  # the nearest hand point to the tested knee, in shin lengths
     visibility: dict[str, FloatArray] = field(default_factory=dict)
     leg_px: dict[str, FloatArray] = field(
         default_factory=dict
@@ -189,6 +191,7 @@ class FrameSeries:
             "knee_over_toe_px",
             "heel_lift_px",
             "heel_lift_gap_px",
+            "hand_to_knee_shin",
         ):
             if getattr(self, name).shape != (n,):
                 raise ValueError(f"FrameSeries.{name} must have shape ({n},)")
@@ -290,6 +293,7 @@ def write_frames_csv(series: FrameSeries, path: Path) -> None:
         "tibia_axis_deg": series.tibia_axis_deg,
         "knee_over_toe_px": series.knee_over_toe_px,
         "heel_lift_px": series.heel_lift_px,
+        "hand_to_knee_shin": series.hand_to_knee_shin,
     }
     columns.update({f"visibility_{name}": values for name, values in series.visibility.items()})
     try:

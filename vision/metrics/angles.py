@@ -197,6 +197,11 @@ def angle_warnings(best: RepResult, valid: list[RepResult]) -> list[str]:
             "the shin angle is the knee-ankle line plus the typical angle between the two lines, so it is "
             "less sure"
         )
+    if best.hand_on_knee:
+        warnings.append(
+            "a hand rests on the knee at the deepest rep: the knee's point and the front of the shin may be "
+            "the hand's, so the angle and the knee's position are doubtful; keep both hands on the wall"
+        )
     if best.shin_angle_uncertainty_deg > DOUBTFUL_ANGLE_SIGMA_DEG:
         warnings.append(
             f"the shin angle is doubtful (+-{best.shin_angle_uncertainty_deg:.1f} deg, 1 sigma, against the "

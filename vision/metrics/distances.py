@@ -72,6 +72,11 @@ def px_per_cm_at_toe(scale: FloorScale, camera: CameraPose, toe_tip_px: FloatArr
     return camera.focal_px / scale.depth_cm(toe_tip_px, TOE_TIP_HEIGHT_CM)
 
 
+#: The front of the knee gets this much more doubt (1 sigma, cm) when a hand rests on the knee: the mask's
+#: front there may be the hand, which is 2-3 cm thick.
+HAND_ON_KNEE_SIGMA_CM = 2.5
+
+
 def peak_result(
     best: RepResult,
     valid: list[RepResult],
@@ -88,6 +93,8 @@ def peak_result(
     if px_per_cm is not None and best.knee_over_toe_cm is not None:
         valid_cm = [rep.knee_over_toe_cm for rep in valid if rep.knee_over_toe_cm is not None]
         points_cm = points_sigma_cm(toe, foot_px / px_per_cm, best.knee_over_toe_cm, scale, knee=True)
+        if best.hand_on_knee:
+            points_cm = float(np.hypot(points_cm, HAND_ON_KNEE_SIGMA_CM))
         uncertainty_cm = combined_uncertainty_cm(
             best.knee_over_toe_cm, scale.relative_uncertainty, points_cm, valid_cm, camera_doubt_cm
         )

@@ -7,6 +7,7 @@ picture and MediaPipe kept the foot over the hold (:func:`foot_intact`); a heel 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,14 @@ MIN_LIFT_PX = 2.5
 MIN_FOOT_SHARE = 0.75
 #: ... and a hold with fewer frames than this share intact does not show the heel well enough to judge it.
 MIN_INTACT_SHARE = 0.5
+#: A hand point within this many shin lengths of the knee over most of a hold rests on the knee (hands
+#: hanging at the sides or on the wall stay 0.4 shin lengths or more away on the 64 rendered clips measured;
+#: a hand on the knee came within 0.02-0.08) ...
+HAND_ON_KNEE_SHIN = 0.2
+#: ... and MediaPipe then places the knee on the hand and the mask's front edge may be the fingers': both
+#: angles get this much more doubt (1 sigma; a knee point off by a hand's breadth, about a tenth of the shin,
+#: tips the shin by about 6 deg; the one rendered clip with a hand on the knee read 6.2 deg high).
+HAND_ON_KNEE_SIGMA_DEG = 5.0
 #: A rep's toes may move at most this many foot lengths over the whole rock (landmark noise is about 0.1):
 #: beyond it the foot was not planted (stepping in or out, walking), and it is not a rep of the test.
 PLANTED_MAX_FOOT_RATIO = 0.5
@@ -69,6 +78,17 @@ def rep_result(
         doubt.deg(legs["shin_front_top"], legs["shin_front_bottom"]),
         doubt.deg(legs["knee"], legs["ankle"]),
     )
+    hand_on_knee = bool(geometry.median_finite(series.hand_to_knee_shin[hold]) < HAND_ON_KNEE_SHIN)
+    if hand_on_knee:
+        angles = dataclasses.replace(
+            angles,
+            shin_angle_uncertainty_deg=float(
+                np.hypot(angles.shin_angle_uncertainty_deg, HAND_ON_KNEE_SIGMA_DEG)
+            ),
+            tibia_axis_uncertainty_deg=float(
+                np.hypot(angles.tibia_axis_uncertainty_deg, HAND_ON_KNEE_SIGMA_DEG)
+            ),
+        )
     knee_px = geometry.median_finite(series.knee_over_toe_px[hold])
     intact = foot_intact(series.leg_px["heel"], series.leg_px["toe"])[hold]
     heel_visible = bool(intact.mean() >= MIN_INTACT_SHARE)
@@ -126,6 +146,7 @@ def rep_result(
         reason=reason,
         foot_planted=planted,
         heel_visible=heel_visible,
+        hand_on_knee=hand_on_knee,
     )
 
 

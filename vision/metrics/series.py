@@ -12,7 +12,7 @@ from vision import geometry
 from vision.metrics.angles import MODEL as ANGLE_MODEL
 from vision.metrics.distances import along_floor_px
 from vision.metrics.timeseries import CleaningParams, clean, smooth
-from vision.pose.landmarks import PoseTrack
+from vision.pose.landmarks import HAND_POINTS, PoseTrack
 from vision.pose.legs import LegChoice, LegPoints
 from vision.results import FrameSeries
 from vision.scene.camera import CameraPose
@@ -76,6 +76,7 @@ def leg_series(
         knee_over_toe_px=knee_over_toe,
         heel_lift_px=heel_lift,
         heel_lift_gap_px=clean(heel_gap, t, foot_vis, heel_params),
+        hand_to_knee_shin=hand_to_knee_shin(track, leg.knee, shin_px),
         visibility=dict(vis),
         leg_px=leg.as_dict(),
     )
@@ -102,6 +103,16 @@ def heel_rise_px(leg: LegPoints, up: FloatArray) -> tuple[FloatArray, FloatArray
         gaps.append(np.abs(against_toe - in_image) / 2)
     found = np.isfinite(rises[0])
     return np.where(found, rises[0], rises[1]), np.where(found, gaps[0], gaps[1])
+
+
+def hand_to_knee_shin(track: PoseTrack, knee_px: FloatArray, shin_px: float) -> FloatArray:
+    """Per frame, the distance from the tested knee (n, 2) to the nearest point of either hand (wrist,
+    knuckles, thumb), in shin lengths (NaN where either is missing)."""
+    hands = track.xy_px[:, list(HAND_POINTS)]
+    distance = np.linalg.norm(hands - knee_px[:, None, :], axis=2)
+    found = np.isfinite(distance).any(axis=1)
+    nearest = np.min(np.where(np.isfinite(distance), distance, np.inf), axis=1)
+    return np.where(found, nearest / shin_px, np.nan)
 
 
 def _from_usual(values: FloatArray) -> FloatArray:

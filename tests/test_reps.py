@@ -1,0 +1,98 @@
+"""A rep judged from its series: a hand resting on the knee makes its figures doubtful, and says so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vision.metrics.angles import CameraDoubt, angle_warnings
+from vision.metrics.reps import HAND_ON_KNEE_SHIN, RepLimits, rep_result
+from vision.metrics.series import hand_to_knee_shin
+from vision.metrics.timeseries import Rep
+from vision.pose.landmarks import HAND_POINTS, Landmark, PoseTrack
+from vision.pose.legs import POINT_NAMES
+from vision.results import FrameSeries
+from vision.scene.camera import CameraPose
+
+N = 12
+SHIN_PX = 200.0
+KNEE = (500.0, 300.0)
+POINTS = {
+    "hip": (450.0, 150.0),
+    "knee": KNEE,
+    "ankle": (400.0, 473.0),  # 30 deg forward of vertical, 200 px long
+    "heel": (370.0, 500.0),
+    "toe": (520.0, 505.0),
+    "shin_front_top": (480.0, 350.0),
+    "shin_front_bottom": (450.0, 400.0),
+}
+
+
+def series(hand_to_knee: float) -> FrameSeries:
+    angle = np.full(N, 34.0)
+    return FrameSeries(
+        frame_index=np.arange(N, dtype=np.int64),
+        time_s=np.arange(N) / 10.0,
+        shin_angle_deg=angle,
+        shin_angle_smooth_deg=angle,
+        shin_angle_image_deg=angle,
+        tibia_axis_deg=angle - 4.0,
+        tibia_axis_smooth_deg=angle - 4.0,
+        knee_over_toe_px=np.full(N, 20.0),
+        heel_lift_px=np.zeros(N),
+        heel_lift_gap_px=np.zeros(N),
+        hand_to_knee_shin=np.full(N, hand_to_knee),
+        leg_px={
+            name: np.tile(np.array(POINTS.get(name, KNEE), dtype=np.float64), (N, 1))
+            for name in (*POINT_NAMES, "shin_front_top", "shin_front_bottom")
+        },
+    )
+
+
+def judged(hand_to_knee: float):  # type: ignore[no-untyped-def]
+    doubt = CameraDoubt(CameraPose.level((1000, 700)), facing=1, side="left", roll_sigma_deg=0.0)
+    return rep_result(
+        0,
+        Rep(start=0, peak=6, end=11, hold_start=4, hold_end=8),
+        series(hand_to_knee),
+        foot_px=150.0,
+        shin_px=SHIN_PX,
+        px_per_cm=None,
+        toe_along_px=np.zeros(N),
+        doubt=doubt,
+        brightness=np.full(N, 100.0),
+        limits=RepLimits(0.05, 0.15),
+    )
+
+
+def test_a_hand_on_the_knee_widens_both_angles_and_is_said_and_a_hand_elsewhere_is_not() -> None:
+    clear, covered = judged(0.6), judged(0.05)
+    assert clear.valid
+    assert covered.valid
+    assert not clear.hand_on_knee
+    assert covered.hand_on_knee
+    assert covered.shin_angle_deg == pytest.approx(clear.shin_angle_deg)
+    assert covered.shin_angle_uncertainty_deg > clear.shin_angle_uncertainty_deg + 3.0
+    assert covered.tibia_axis_uncertainty_deg > clear.tibia_axis_uncertainty_deg + 3.0
+    assert any("hand rests on the knee" in w for w in angle_warnings(covered, [covered]))
+    assert not any("hand" in w for w in angle_warnings(clear, [clear]))
+
+
+def test_hand_to_knee_is_the_nearest_hand_point_in_shin_lengths_and_nan_without_hands() -> None:
+    xy = np.full((3, 33, 2), np.nan)
+    knee = np.tile(np.array(KNEE), (3, 1))
+    xy[0, Landmark.LEFT_WRIST] = (500.0, 380.0)  # 80 px below the knee
+    xy[0, Landmark.RIGHT_INDEX] = (530.0, 300.0)  # 30 px ahead: the nearest
+    xy[1, list(HAND_POINTS)] = (500.0 + 0.5 * HAND_ON_KNEE_SHIN * SHIN_PX, 300.0)
+    track = PoseTrack(
+        xy_px=xy,
+        visibility=np.ones((3, 33)),
+        world_m=np.full((3, 33, 3), np.nan),
+        time_s=np.arange(3) / 10.0,
+        frame_index=np.arange(3, dtype=np.int64),
+        width_px=1000,
+        height_px=700,
+    )
+    distance = hand_to_knee_shin(track, knee, SHIN_PX)
+    np.testing.assert_allclose(distance[:2], [30.0 / SHIN_PX, 0.5 * HAND_ON_KNEE_SHIN])
+    assert np.isnan(distance[2])
