@@ -142,6 +142,7 @@ def evaluate(name: str, split: str, gt: dict[str, Any], m: Measurement, seconds:
         "roll_deg": m.camera_roll_deg if m.camera_roll_applied else None,
         "roll_truth_deg": gt["camera"].get("roll_deg", 0.0),
         "camera_source": m.camera_source,
+        "camera_view": m.camera_view,
         "truth_rep": hold_readings(m, valid_rep),
         "seconds": seconds,
         "warnings": list(m.warnings),

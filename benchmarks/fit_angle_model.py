@@ -13,7 +13,9 @@ from ``accuracy.py --split check`` afterwards. Usage::
 What is fitted (all in degrees):
 
 * ``front_bias_deg``, ``axis_bias_deg``: the median error of the front-of-shin and MediaPipe knee-ankle
-  readings (subtracted by ``vision.metrics.angles``).
+  readings (subtracted by ``vision.metrics.angles``) on the clips filmed from the tested leg's outside, and
+  ``front_bias_medial_deg``, ``axis_bias_medial_deg`` from its inside (the view the engine told,
+  ``camera_view``; "unknown" rows count in neither).
 * ``front_minus_axis_deg``, ``front_minus_axis_per_deg`` and the spread about them: the truths' angle
   between the two lines, a straight line in the axis angle (at the reference angle, and per degree).
 * ``shin_lean_deg``: the median of the truths' shin lean seen from the front (knee toward the leg's outside
@@ -27,10 +29,13 @@ What is fitted (all in degrees):
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import json
+import re
 import statistics
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,7 @@ sys.path.insert(0, str(REPO))
 
 from vision.advice.norms import INCLINOMETER_SEM_DEG  # noqa: E402
 from vision.metrics.angles import MODEL, MODEL_PATH, OFFSET_REFERENCE_DEG  # noqa: E402
+from vision.pose.legs import LATERAL, MEDIAL, UNKNOWN_VIEW  # noqa: E402
 
 #: Share of the fitting clips whose |error| must be within 2 sigma (the target on unseen clips is 90%; with
 #: the 28 tune clips alone, 95% there gave 67-76% on unseen ones; with 74 clips, 95% gave 89-94% on check).
@@ -57,17 +63,30 @@ def smallest_sigma(residuals: list[float], other_variances: list[float]) -> floa
     return 10.0
 
 
+def view(row: dict[str, Any]) -> str:
+    """The side of the leg the engine told the camera filmed from (rows of older runs: unknown)."""
+    return str(row.get("camera_view", UNKNOWN_VIEW))
+
+
+def view_medians(errors: list[tuple[dict[str, Any], float]]) -> dict[str, float]:
+    """Median error per view (lateral, medial), and their mean for an unknown view."""
+    medians = {v: statistics.median(e for r, e in errors if view(r) == v) for v in (LATERAL, MEDIAL)}
+    return {**medians, UNKNOWN_VIEW: (medians[LATERAL] + medians[MEDIAL]) / 2}
+
+
 def fit(rows: list[dict[str, Any]]) -> dict[str, float]:
     used = [r for r in rows if r["truth_rep"] is not None]
     front = [r for r in used if np.isfinite(r["truth_rep"]["front_raw_deg"] or np.nan)]
-    front_bias = statistics.median(r["truth_rep"]["front_raw_deg"] - r["shin_truth_deg"] for r in front)
-    axis_bias = statistics.median(r["truth_rep"]["axis_raw_deg"] - r["axis_truth_deg"] for r in used)
+    front_bias = view_medians([(r, r["truth_rep"]["front_raw_deg"] - r["shin_truth_deg"]) for r in front])
+    axis_bias = view_medians([(r, r["truth_rep"]["axis_raw_deg"] - r["axis_truth_deg"]) for r in used])
     offsets = np.array([r["shin_truth_deg"] - r["axis_truth_deg"] for r in rows])
     axes = np.array([r["axis_truth_deg"] - OFFSET_REFERENCE_DEG for r in rows])
     offset_line = np.polyfit(axes, offsets, 1)  # slope, value at the reference angle
     offset_residuals = offsets - np.polyval(offset_line, axes)
     leans = [r["shin_lean_truth_deg"] for r in rows if r.get("shin_lean_truth_deg") is not None]
-    front_residuals = [r["truth_rep"]["front_raw_deg"] - front_bias - r["shin_truth_deg"] for r in front]
+    front_residuals = [
+        r["truth_rep"]["front_raw_deg"] - front_bias[view(r)] - r["shin_truth_deg"] for r in front
+    ]
     # The reported sigma less the floor it was computed with: resolution, hold scatter and camera.
     front_other = [
         max(
@@ -76,14 +95,16 @@ def fit(rows: list[dict[str, Any]]) -> dict[str, float]:
         )
         for r in front
     ]
-    axis_residuals = [r["truth_rep"]["axis_raw_deg"] - axis_bias - r["axis_truth_deg"] for r in used]
+    axis_residuals = [r["truth_rep"]["axis_raw_deg"] - axis_bias[view(r)] - r["axis_truth_deg"] for r in used]
     return {
-        "front_bias_deg": round(front_bias, 2),
+        "front_bias_deg": round(front_bias[LATERAL], 2),
+        "front_bias_medial_deg": round(front_bias[MEDIAL], 2),
         # Never below the clinician's own error with the inclinometer: what it would read on this person is
         # not known better than that (on the renders alone the other terms leave no floor to fit).
         "front_floor_deg": max(smallest_sigma(front_residuals, front_other), INCLINOMETER_SEM_DEG),
         "edge_px": EDGE_PX,
-        "axis_bias_deg": round(axis_bias, 2),
+        "axis_bias_deg": round(axis_bias[LATERAL], 2),
+        "axis_bias_medial_deg": round(axis_bias[MEDIAL], 2),
         # Everything in one term (the camera's doubt is added on top at run time: a little conservative).
         "axis_sigma_deg": smallest_sigma(axis_residuals, [0.0] * len(axis_residuals)),
         "front_minus_axis_deg": round(float(offset_line[1]), 2),
@@ -91,6 +112,14 @@ def fit(rows: list[dict[str, Any]]) -> dict[str, float]:
         "front_minus_axis_sigma_deg": round(float(np.std(offset_residuals, ddof=2)), 2),
         "shin_lean_deg": round(statistics.median(leans), 1),
     }
+
+
+def render_sets(clips: Iterable[str]) -> str:
+    """The make_sets.py runs behind clips named rSEED_NN (as make_sets.py --set random names them)."""
+    counts = collections.Counter(c.split("_")[0][1:] for c in clips if re.fullmatch(r"r\d+_\d+", c))
+    return ", ".join(
+        f"make_sets.py --set random --seed {seed} ({n} clips)" for seed, n in sorted(counts.items())
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             "../shared/tools/synth (never check)",
             "clips": sorted(r["clip"] for r in rows),
             "script": "benchmarks/fit_angle_model.py, from benchmarks/accuracy.py --json",
-            "renders": "make_sets.py --set random --seed 777 --n 24, and --seed 778 --n 24",
+            "renders": render_sets(r["clip"] for r in rows),
             "date": datetime.date.today().isoformat(),
             "coverage_target_on_tune": COVERAGE,
             "check_figures": "benchmarks/accuracy.py --split check (README, Accuracy)",

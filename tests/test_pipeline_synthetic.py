@@ -118,6 +118,12 @@ def test_side_and_facing(name: str) -> None:
     assert (m.side, m.facing) == (gt["front_leg"], gt["facing"])
 
 
+@pytest.mark.parametrize("name", clip_params())
+def test_the_side_of_the_leg_the_camera_films_from(name: str) -> None:
+    """Lateral (the tested leg nearer the lens) or medial: the view the angles' biases are taken off for."""
+    assert measured(name).camera_view == truth(name)["camera_view"]
+
+
 @pytest.mark.parametrize("name", clip_params(misses("every_rep_found")))
 def test_every_truth_rep_found_once(name: str) -> None:
     """The matching the other tests rely on: one measured rep per truth rep, none outside them."""

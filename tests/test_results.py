@@ -117,6 +117,7 @@ def measurement(with_peak: bool = True) -> Measurement:
         camera_tilt_deg=np.float64(4.49999),
         camera_yaw_deg=-13.5,
         camera_source="scene edges + room lines",
+        camera_view="medial",
     )
 
 
@@ -143,7 +144,12 @@ def test_to_dict_values() -> None:
     assert data["camera_roll_deg"] is None  # NaN
     assert data["camera_roll_applied"] is False
     assert data["camera_roll_source"] == "none"
-    assert data["camera"] == {"tilt_deg": 4.5, "yaw_deg": -13.5, "source": "scene edges + room lines"}
+    assert data["camera"] == {
+        "tilt_deg": 4.5,
+        "yaw_deg": -13.5,
+        "source": "scene edges + room lines",
+        "view": "medial",
+    }
     assert data["knee_over_toe_points"] == "landmarks"
     assert data["valid_spread_deg"] is None
     assert data["foot_length_px"] == 180.3333  # rounded to 4 decimals

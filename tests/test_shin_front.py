@@ -12,6 +12,7 @@ from clips import SYNTHETIC, missing_reason
 
 from vision.metrics.angles import MODEL, rep_angles
 from vision.pose.landmarks import LegLandmarks, PoseEstimator
+from vision.pose.legs import LATERAL, MEDIAL
 from vision.pose.shin_front import (
     ANKLE_BELOW_LANDMARK,
     BAND,
@@ -148,13 +149,26 @@ def test_upper_envelope_drops_points_under_the_hull() -> None:
 def test_rep_angles_from_the_front_of_the_shin() -> None:
     front = np.full(5, 40.0)
     axis = np.full(5, 33.0)
-    angles = rep_angles(front, axis, shin_px=200.0, camera_doubt_front_deg=0.0, camera_doubt_axis_deg=0.0)
+    angles = rep_angles(
+        front, axis, shin_px=200.0, camera_doubt_front_deg=0.0, camera_doubt_axis_deg=0.0, view=LATERAL
+    )
     assert angles.shin_angle_source == FRONT_OF_SHIN
     assert angles.shin_angle_deg == pytest.approx(40.0 - MODEL.front_bias_deg)
     assert angles.shin_angle_uncertainty_deg > 0
     from_front = angles.shin_angle_deg - MODEL.front_minus_axis_at(angles.tibia_axis_deg)
     low, high = sorted([from_front, 33.0 - MODEL.axis_bias_deg])
     assert low <= angles.tibia_axis_deg <= high
+
+
+def test_the_biases_taken_off_are_those_of_the_side_the_leg_is_filmed_from() -> None:
+    front, axis = np.full(5, 40.0), np.full(5, 33.0)
+    outside, inside, unknown = (
+        rep_angles(front, axis, 200.0, 0.0, 0.0, view) for view in (LATERAL, MEDIAL, "unknown")
+    )
+    assert outside.shin_angle_deg == pytest.approx(40.0 - MODEL.front_bias_deg)
+    assert inside.shin_angle_deg == pytest.approx(40.0 - MODEL.front_bias_medial_deg)
+    assert unknown.shin_angle_deg == pytest.approx((outside.shin_angle_deg + inside.shin_angle_deg) / 2)
+    assert MODEL.biases_deg(MEDIAL) == (MODEL.front_bias_medial_deg, MODEL.axis_bias_medial_deg)
 
 
 def test_smaller_shins_and_unknown_cameras_are_less_sure() -> None:
@@ -179,7 +193,7 @@ def test_an_unknown_camera_widens_the_axis_but_does_not_shift_it_toward_mediapip
 def test_without_the_front_of_the_shin_the_headline_is_the_axis_plus_offset_and_says_so() -> None:
     front = np.array([np.nan, np.nan, 41.0, np.nan, np.nan])
     axis = np.full(5, 33.0)
-    angles = rep_angles(front, axis, 200.0, 0.0, 0.0)
+    angles = rep_angles(front, axis, 200.0, 0.0, 0.0, LATERAL)
     assert angles.shin_angle_source == AXIS_PLUS_OFFSET
     assert angles.tibia_axis_deg == pytest.approx(33.0 - MODEL.axis_bias_deg)
     assert angles.shin_angle_deg == pytest.approx(
@@ -195,14 +209,14 @@ def test_the_angle_between_the_two_lines_grows_with_the_rock() -> None:
     assert MODEL.front_minus_axis_at(45.0) > MODEL.front_minus_axis_at(25.0)
     axis = np.full(5, 45.0 + MODEL.axis_bias_deg)  # reads 45 deg once its bias is taken off
     front = np.full(5, 45.0 + MODEL.front_minus_axis_at(45.0) + MODEL.front_bias_deg)
-    angles = rep_angles(front, axis, 300.0, 0.0, 0.0)
+    angles = rep_angles(front, axis, 300.0, 0.0, 0.0, LATERAL)
     assert angles.tibia_axis_deg == pytest.approx(45.0, abs=1e-6)
 
 
 def test_an_edge_far_from_the_axis_is_not_taken_for_the_front_of_the_shin() -> None:
     """A traced edge 20 deg off the knee-ankle line is something else (dark clothes on a dark floor)."""
     axis = np.full(5, 30.0)
-    angles = rep_angles(np.full(5, 14.0), axis, 200.0, 0.0, 0.0)
+    angles = rep_angles(np.full(5, 14.0), axis, 200.0, 0.0, 0.0, LATERAL)
     assert angles.shin_angle_source == AXIS_PLUS_OFFSET
     axis_deg = 30.0 - MODEL.axis_bias_deg
     assert angles.shin_angle_deg == pytest.approx(axis_deg + MODEL.front_minus_axis_at(axis_deg))

@@ -41,6 +41,7 @@ from vision.metrics.series import (
 from vision.metrics.timeseries import CleaningParams, RepParams, find_reps
 from vision.pose import quality
 from vision.pose.landmarks import FramePose, PoseEstimator, PoseTrack, SampledFrame, Side
+from vision.pose.legs import camera_view
 from vision.pose.tested_leg import pick_leg
 from vision.pose.toe_tip import (
     ToeTip,
@@ -445,7 +446,8 @@ def analyse(
             f"the foot is too small in the picture ({foot_px:.0f} px) to tell whether the heel lifted: watch "
             "the heel yourself, or film closer"
         )
-    doubt = CameraDoubt(camera, choice.facing, choice.side, roll_sigma_deg)
+    view = camera_view(track, choice.side)
+    doubt = CameraDoubt(camera, choice.facing, choice.side, roll_sigma_deg, view)
     limits = RepLimits(options.heel_lift_max_foot_ratio, options.foot_slide_max_foot_ratio)
     rep_results = tuple(
         rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, brightness, limits)
@@ -529,6 +531,7 @@ def analyse(
         camera_tilt_deg=camera.tilt_deg if camera.tilt_known else None,
         camera_yaw_deg=camera.yaw_deg(choice.facing) if camera.yaw_known else None,
         camera_source=camera.source,
+        camera_view=view,
         status=status,
         status_message=status_message,
         leg_choice=leg_choice,

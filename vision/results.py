@@ -232,6 +232,9 @@ class Measurement:
     camera_tilt_deg: float | None = None  # pitch below the horizon (+ looks down), None: not measured
     camera_yaw_deg: float | None = None  # turn from side-on (+: the camera sees the back), None: not measured
     camera_source: str = "none"  # what gave the camera's orientation
+    camera_view: str = (
+        "unknown"  # "lateral" (the camera films the tested leg's outside), "medial" or "unknown"
+    )
     status: str = STATUS_OK
     status_message: str | None = None
     leg_choice: str = ""  # which leg was measured and why, in plain words
@@ -255,6 +258,7 @@ class Measurement:
                 "tilt_deg": self.camera_tilt_deg,
                 "yaw_deg": self.camera_yaw_deg,
                 "source": self.camera_source,
+                "view": self.camera_view,
             },
             "up_unit": list(self.up_unit),
             "foot_length_px": self.foot_length_px,

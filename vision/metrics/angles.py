@@ -32,6 +32,7 @@ import numpy.typing as npt
 from vision import geometry
 from vision.advice.norms import INCLINOMETER_SEM_DEG
 from vision.pose.landmarks import Side
+from vision.pose.legs import LATERAL, MEDIAL, UNKNOWN_VIEW
 from vision.results import AXIS_PLUS_OFFSET, FRONT_OF_SHIN, RepResult
 from vision.scene.camera import CameraPose
 
@@ -70,11 +71,15 @@ class AngleModel:
     """Fitted constants (degrees unless named otherwise); see ``angle_model.json`` for their provenance.
 
     Attributes:
-        front_bias_deg: the front-of-shin reading's median error (subtracted).
+        front_bias_deg: the front-of-shin reading's median error (subtracted), the camera filming the leg's
+            outside (:data:`~vision.pose.legs.LATERAL`) ...
+        front_bias_medial_deg: ... and its inside (both MediaPipe's mask and its knee-ankle line read higher
+            from the inside, where the other leg is nearer the lens).
         front_floor_deg: its 1-sigma error left when the edge is sharp and the camera known.
         edge_px: 1-sigma placement error of the chord's two ends on the mask, in pixels: the resolution term
             is ``sqrt(2) * edge_px`` over the band's length (0.3 of the shin) in the image.
-        axis_bias_deg: MediaPipe's knee-ankle line's median error (subtracted).
+        axis_bias_deg, axis_bias_medial_deg: MediaPipe's knee-ankle line's median error (subtracted), from
+            the leg's outside and inside.
         axis_sigma_deg: its 1-sigma error from body to body.
         front_minus_axis_deg: typical angle between the front of the shin and the knee-ankle axis, with the
             axis at :data:`OFFSET_REFERENCE_DEG` ...
@@ -87,14 +92,28 @@ class AngleModel:
     """
 
     front_bias_deg: float
+    front_bias_medial_deg: float
     front_floor_deg: float
     edge_px: float
     axis_bias_deg: float
+    axis_bias_medial_deg: float
     axis_sigma_deg: float
     front_minus_axis_deg: float
     front_minus_axis_per_deg: float
     front_minus_axis_sigma_deg: float
     shin_lean_deg: float
+
+    def biases_deg(self, view: str) -> tuple[float, float]:
+        """The front-of-shin and axis readings' biases seen from ``view`` (their mean when it is unknown)."""
+        lateral, medial = (
+            (self.front_bias_deg, self.axis_bias_deg),
+            (self.front_bias_medial_deg, self.axis_bias_medial_deg),
+        )
+        if view == LATERAL:
+            return lateral
+        if view == MEDIAL:
+            return medial
+        return (lateral[0] + medial[0]) / 2, (lateral[1] + medial[1]) / 2
 
     def front_minus_axis_at(self, axis_deg: float) -> float:
         """The typical angle between the front of the shin and the axis, with the axis at ``axis_deg``."""
@@ -137,6 +156,7 @@ def rep_angles(
     shin_px: float,
     camera_doubt_front_deg: float,
     camera_doubt_axis_deg: float,
+    view: str = UNKNOWN_VIEW,
     model: AngleModel = MODEL,
 ) -> RepAngles:
     """Both angles of a rep from the front-of-shin and MediaPipe-axis readings of its hold's frames.
@@ -146,9 +166,11 @@ def rep_angles(
         shin_px: the shin's length in the image (knee to ankle).
         camera_doubt_front_deg, camera_doubt_axis_deg: 1-sigma change of each reading from the camera's
             unmeasured orientation.
+        view: the side of the leg the camera films (:func:`vision.pose.legs.camera_view`): the biases'.
     """
+    front_bias, axis_bias = model.biases_deg(view)
     axis, axis_scatter = hold_value(axis_deg)
-    axis_raw = axis - model.axis_bias_deg
+    axis_raw = axis - axis_bias
     # Each reading's own error, then with the camera's: the camera moves both readings alike, so only their
     # own errors weigh one against the other and tell whether they disagree.
     axis_own = _hypot(model.axis_sigma_deg, axis_scatter)
@@ -159,7 +181,7 @@ def rep_angles(
     if front_share < MIN_FRONT_SHARE:
         return RepAngles(from_axis, from_axis_sigma, AXIS_PLUS_OFFSET, axis_raw, axis_sigma)
     front, front_scatter = hold_value(front_deg)
-    front -= model.front_bias_deg
+    front -= front_bias
     # The axis under this front: front = axis + offset(axis), offset linear in the axis.
     from_front = (
         front - model.front_minus_axis_deg + model.front_minus_axis_per_deg * OFFSET_REFERENCE_DEG
@@ -227,6 +249,7 @@ class CameraDoubt:
     facing: int
     side: Side
     roll_sigma_deg: float
+    view: str = UNKNOWN_VIEW  # the side of the leg it films (:func:`vision.pose.legs.camera_view`)
 
     def swing(self, measure: Callable[[CameraPose, Callable[[FloatArray], FloatArray]], float]) -> float:
         """1-sigma change of ``measure(camera, turn)`` over the camera's doubts; ``turn`` maps the points

@@ -77,6 +77,7 @@ def rep_result(
         shin_px,
         doubt.deg(legs["shin_front_top"], legs["shin_front_bottom"]),
         doubt.deg(legs["knee"], legs["ankle"]),
+        doubt.view,
     )
     hand_on_knee = bool(geometry.median_finite(series.hand_to_knee_shin[hold]) < HAND_ON_KNEE_SHIN)
     if hand_on_knee:
