@@ -210,6 +210,9 @@ def test_person_box_surrounds_the_visible_landmarks() -> None:
     box = person_box(xy, vis, margin=0.1)
     # size 100 x 500; pad = 0.1 * size + 10 px
     np.testing.assert_allclose(box, [600 - 20, 100 - 60, 700 + 20, 600 + 60])
+    # Below the feet (the lowest landmark) the box may end closer: the floor is there, not the person.
+    np.testing.assert_allclose(person_box(xy, vis, below_px=15.0), [580, 40, 720, 615])
+    np.testing.assert_allclose(person_box(xy, vis, below_px=100.0), box)
 
 
 def test_person_box_needs_three_points() -> None:

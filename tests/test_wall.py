@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pytest
 
 from vision.geometry import LEVEL_UP, forward_unit, up_from_floor_angle
-from vision.pipeline import measure
+from vision.pipeline import MIN_WALL_CONFIDENCE, WALL_BOX_BELOW_FEET_CM, measure
 from vision.pose import quality
 from vision.pose.landmarks import FramePose, LegLandmarks, PoseEstimator, PoseTrack
 from vision.pose.legs import facing_direction
@@ -267,19 +267,27 @@ def foot_scale(value: float) -> FloorScale:
     return FloorScale(source="foot", homography_cm_to_px=None, px_per_cm=value, relative_uncertainty=0.02)
 
 
-def box_around(mask: FloatArray) -> FloatArray:
-    """The person's box with the pipeline's margin (10 % of its size + 10 px)."""
+def box_around(mask: FloatArray, below_px: float | None = None) -> FloatArray:
+    """The person's box with the pipeline's margin (10 % of its size + 10 px; ``below_px`` below the feet)."""
     ys, xs = np.nonzero(mask)
-    lo, hi = np.array([xs.min(), ys.min()], float), np.array([xs.max() + 1, ys.max() + 1], float)
-    pad = 0.1 * (hi - lo) + 10.0
-    return np.concatenate([lo - pad, hi + pad])
+    corners = np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.max() + 1], [xs.min(), ys.max() + 1]], float)
+    box = quality.person_box(corners, np.ones(len(corners)), below_px=below_px)
+    assert box is not None
+    return box
 
 
-def detect(scene: Scene, *, use_mask: bool = False, scale: FloorScale | None = None) -> WallDetection | None:
+def detect(
+    scene: Scene,
+    *,
+    use_mask: bool = False,
+    scale: FloorScale | None = None,
+    below_feet_cm: float | None = None,
+) -> WallDetection | None:
     frames = [render(scene, seed) for seed in range(3)]
     images = [frame[0] for frame in frames]
     _, mask, toe, knee = frames[0]
-    exclude = [mask if use_mask else box_around(mask)] * len(images)
+    below_px = None if below_feet_cm is None else below_feet_cm * px_per_cm(scene.camera)
+    exclude = [mask if use_mask else box_around(mask, below_px)] * len(images)
     up = up_at(scene.camera, (0.0, 0.0, TOE_TIP_HEIGHT_CM))
     return find_wall(images, toe, knee, scene.camera.facing, up, exclude, scale)
 
@@ -374,6 +382,18 @@ def test_the_persons_own_edges_are_not_a_wall() -> None:
     box = box_around(mask)
     assert find_wall(images, rear_toe, rear_knee, 1, up, [box] * 3) is None
     assert find_wall(images, rear_toe, rear_knee, 1, up, [mask] * 3) is None
+
+
+def test_a_box_ending_at_the_feet_shows_the_junction_before_the_toes() -> None:
+    # The toe 1 cm from the wall and the feet near the frame's bottom: the junction is seen only between the
+    # toes and the frame's edge, all inside the box's usual margin below the feet, so it is never seen clear
+    # of the box. The pipeline's box ends a few cm below the feet instead.
+    scene = Scene(Camera(tilt_deg=-1.0, y_cm=-20.0), wall_y_cm=1.0, knee_front_y_cm=0.0)
+    assert detect(scene) is None
+    wall = detect(scene, below_feet_cm=WALL_BOX_BELOW_FEET_CM)
+    assert wall is not None
+    assert wall.confidence >= MIN_WALL_CONFIDENCE
+    assert wall.distance_px == pytest.approx(truth_px(scene), abs=1.0)
 
 
 def test_a_person_mask_hides_the_leg_but_not_the_wall() -> None:

@@ -85,6 +85,13 @@ WALL_FRAMES = 5
 KNEE_AT_WALL_CM = 1.0
 #: Below this, a wall line is too doubtful to report (vertical edges seen only on the person score 0.4).
 MIN_WALL_CONFIDENCE = 0.5
+#: The person's box handed to the wall search ends this far below the lowest landmark (a foot's), not at the
+#: box's usual margin (10 % of its size, 15-20 cm): below the feet is the floor, not the person. It allows
+#: for the sole a few cm below MediaPipe's heel and toe points and, seen from above, the sole's near edge a
+#: little lower again. The usual margin hides the floor/wall junction in front of the toes when the toe is
+#: near the wall and the feet near the frame's edge (the wall must be seen clear of the box). 3-12 cm find
+#: the same walls on the tune clips.
+WALL_BOX_BELOW_FEET_CM = 5.0
 #: Frames of the set-up check looked at for the camera's yaw.
 SETUP_SCENE_FRAMES = 3
 #: An adult foot (heel to toe) is 23-30 cm: only used to size a 1 cm tolerance when there is no scale.
@@ -557,7 +564,9 @@ def _wall(
     toe_tip = np.nanmedian(series.leg_px["toe_tip"][hold], axis=0)
     knee_front = np.nanmedian(series.leg_px["knee_front"][hold], axis=0)
     nearest = int(np.argmin(np.abs(track.time_s - rep.peak_time_s)))
-    box = quality.person_box(track.xy_px[nearest], track.visibility[nearest])
+    px_per_cm_guess = px_per_cm or foot_px / TYPICAL_FOOT_CM
+    below_feet_px = WALL_BOX_BELOW_FEET_CM * px_per_cm_guess
+    box = quality.person_box(track.xy_px[nearest], track.visibility[nearest], below_px=below_feet_px)
     usable_scale = scale if px_per_cm is not None else None
     found = find_wall(images, toe_tip, knee_front, facing, up, [box] * len(images), usable_scale)
     if found is None or found.confidence < MIN_WALL_CONFIDENCE:
@@ -567,7 +576,6 @@ def _wall(
     if toe_to_wall_cm is not None and px_per_cm is not None:
         points_cm = points_sigma_cm(toe, foot_px / px_per_cm, toe_to_wall_cm, scale, knee=False)
         uncertainty_cm = combined_uncertainty_cm(toe_to_wall_cm, scale.relative_uncertainty, points_cm, [])
-    px_per_cm_guess = px_per_cm or foot_px / TYPICAL_FOOT_CM
     tolerance_px = KNEE_AT_WALL_CM * px_per_cm_guess
     return WallResult(
         toe_to_wall_px=found.distance_px,

@@ -72,8 +72,11 @@ def person_region(
     return region
 
 
-def person_box(xy_px: FloatArray, visibility: FloatArray, margin: float = 0.1) -> FloatArray | None:
-    """(x0, y0, x1, y1) around the visible landmarks of one frame, widened by ``margin`` of its size."""
+def person_box(
+    xy_px: FloatArray, visibility: FloatArray, margin: float = 0.1, below_px: float | None = None
+) -> FloatArray | None:
+    """(x0, y0, x1, y1) around the visible landmarks of one frame, widened by ``margin`` of its size; below
+    the lowest landmark by at most ``below_px`` when given (the feet stand on the floor there)."""
     seen = xy_px[visibility >= MIN_VISIBILITY * 0.5]
     seen = seen[np.all(np.isfinite(seen), axis=1)]
     if len(seen) < 3:
@@ -81,6 +84,8 @@ def person_box(xy_px: FloatArray, visibility: FloatArray, margin: float = 0.1) -
     lo, hi = seen.min(axis=0), seen.max(axis=0)
     pad = margin * (hi - lo) + 10.0
     box: FloatArray = np.concatenate([lo - pad, hi + pad])
+    if below_px is not None:
+        box[3] = min(box[3], hi[1] + below_px)
     return box
 
 

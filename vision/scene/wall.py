@@ -207,7 +207,9 @@ def find_wall(
             person segmentation mask (height, width; probability or bool). With masks, edges on the person are
             ignored. Boxes are coarser: the wall's junction runs right past the toes, inside any box around
             the person, so a box cannot be masked out; instead a line must also be seen somewhere outside
-            the boxes (a wall is bigger than the person's box margin; the person's own outlines are not).
+            the boxes (a wall is bigger than the person's box margin; the person's own outlines are not). A
+            box that ends a few cm below the feet (the floor is there, not the person) lets a junction just
+            in front of the toes be seen clear of it, where the junction runs on toward the camera.
         scale: the floor scale, if known: it sizes the search in cm and places the floor under the toe.
     Returns:
         The nearest line ahead of the toe that looks like a wall, or None when there is none.

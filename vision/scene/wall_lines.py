@@ -23,7 +23,10 @@ BELOW_FLOOR_CM = 30.0
 #: The wall line must be within this angle of the scene vertical. A floor/wall junction seen from a camera h
 #: above the floor and b behind the wall plane leans by atan(b / h): a camera at shin to hip height filming
 #: the person side-on stays well under it. Beyond it, each pixel of error across the line becomes more than
-#: 2 px along the floor, so such a line could not measure the distance anyway.
+#: 2 px along the floor, so such a line could not measure the distance anyway. Nor could the toe: its error
+#: across the line grows by 1 / cos(tilt), and its unknown height above the floor (+-0.3 cm) moves the wall
+#: point by tan(tilt) times that. Low cameras see junctions at 69-79 deg (tune dev2_05/06/14/19): the lines
+#: are found to a pixel, but measured from the engine's toe tip two of the four are 1.9 and 3.6 cm off.
 MAX_LINE_TILT_DEG = 60.0
 
 #: A wall and a floor differ in material and in how they face the light: their colours differ by more than
