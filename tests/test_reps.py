@@ -11,7 +11,7 @@ from vision.metrics.series import hand_to_knee_shin
 from vision.metrics.timeseries import Rep
 from vision.pose.landmarks import HAND_POINTS, Landmark, PoseTrack
 from vision.pose.legs import POINT_NAMES
-from vision.results import FrameSeries
+from vision.results import FrameSeries, RepResult
 from vision.scene.camera import CameraPose
 
 N = 12
@@ -49,7 +49,7 @@ def series(hand_to_knee: float) -> FrameSeries:
     )
 
 
-def judged(hand_to_knee: float):  # type: ignore[no-untyped-def]
+def judged(hand_to_knee: float = 0.6, toe_along_px: np.ndarray | None = None) -> RepResult:
     doubt = CameraDoubt(CameraPose.level((1000, 700)), facing=1, side="left", roll_sigma_deg=0.0)
     return rep_result(
         0,
@@ -58,7 +58,7 @@ def judged(hand_to_knee: float):  # type: ignore[no-untyped-def]
         foot_px=150.0,
         shin_px=SHIN_PX,
         px_per_cm=None,
-        toe_along_px=np.zeros(N),
+        toe_along_px=np.zeros((2, N)) if toe_along_px is None else toe_along_px,
         doubt=doubt,
         brightness=np.full(N, 100.0),
         limits=RepLimits(0.05, 0.15),
@@ -96,3 +96,19 @@ def test_hand_to_knee_is_the_nearest_hand_point_in_shin_lengths_and_nan_without_
     distance = hand_to_knee_shin(track, knee, SHIN_PX)
     np.testing.assert_allclose(distance[:2], [30.0 / SHIN_PX, 0.5 * HAND_ON_KNEE_SHIN])
     assert np.isnan(distance[2])
+
+
+def test_the_foot_slid_only_as_far_as_every_reading_of_the_toes_says() -> None:
+    """MediaPipe's foot-index landmark sliding back a fifth of the foot while the mask's toe tip stays put is
+    the landmark drifting at deep flexion, not the foot moving; both moving is a slide."""
+    drift = np.zeros((2, N))
+    drift[0, 4:9] = -0.2 * 150.0
+    assert judged(toe_along_px=drift).valid
+    slid = np.tile(drift[0], (2, 1))
+    rep = judged(toe_along_px=slid)
+    assert not rep.valid
+    assert rep.reason is not None
+    assert "moved" in rep.reason
+    unseen = drift.copy()
+    unseen[1] = np.nan  # no mask: the landmark alone says it
+    assert not judged(toe_along_px=unseen).valid

@@ -447,7 +447,12 @@ def analyse(
         raise InputError(
             "no forward rock found: rock the knee forward toward the wall and back 2-3 times, heel down"
         )
-    toe_along = geometry.distance_along_px(leg.toe, np.nanmedian(leg.toe, axis=0), choice.facing, up)
+    toe_along = np.stack(
+        [
+            geometry.distance_along_px(toe_px, toe_point_px(toe_px), choice.facing, up)
+            for toe_px in (leg.toe, mask_toe_tip)
+        ]
+    )
     if not heel_judged(foot_px, options.heel_lift_max_foot_ratio):
         warnings.append(
             f"the foot is too small in the picture ({foot_px:.0f} px) to tell whether the heel lifted: watch "

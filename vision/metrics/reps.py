@@ -68,7 +68,13 @@ def rep_result(
     brightness: FloatArray,
     limits: RepLimits,
 ) -> RepResult:
-    """The rep's figures over its hold, and whether it is a valid rep of the test (or why not)."""
+    """The rep's figures over its hold, and whether it is a valid rep of the test (or why not).
+
+    ``toe_along_px`` (k, n): the toes' place along the floor from their usual place, one row per reading
+    (MediaPipe's foot-index landmark, the mask's toe tip): the foot slid or stepped only as far as every
+    reading that saw it says. The landmark alone slides back by up to a fifth of the foot at deep flexion
+    while the mask's toe tip and the heel stay put (rendered heel-down reps rejected as "moved by 5 cm").
+    """
     hold = slice(rep.hold_start, rep.hold_end + 1)
     legs = {name: points[hold] for name, points in series.leg_px.items()}
     angles = rep_angles(
@@ -104,10 +110,12 @@ def rep_result(
             > limits.heel_lift_max_foot_ratio * foot_px / 2
         )
     )
-    slide_px = abs(geometry.median_finite(np.where(intact, toe_along_px[hold], np.nan)))
+    slide_px = _least(
+        [abs(geometry.median_finite(np.where(intact, along[hold], np.nan))) for along in toe_along_px]
+    )
     lift_ratio, slide_ratio = lift_px / foot_px, slide_px / foot_px
     heel_down = not (lift_ratio > limits.heel_lift_max_foot_ratio and heel_seen)
-    travel_px = _foot_travel_px(toe_along_px, rep)
+    travel_px = _least([_foot_travel_px(along, rep) for along in toe_along_px])
     axis_deg_at_hold = geometry.median_finite(series.tibia_axis_deg[hold])
     planted = not travel_px > PLANTED_MAX_FOOT_RATIO * foot_px
     reason = None
@@ -170,6 +178,12 @@ def heel_judged(foot_px: float, heel_lift_max_foot_ratio: float) -> bool:
     :data:`MIN_LIFT_PX`)? Smaller, the heel's rise is within the mask's and landmarks' noise: it is not
     judged, and a rep is never called lifted from it."""
     return bool(heel_lift_max_foot_ratio * foot_px >= MIN_LIFT_PX)
+
+
+def _least(values: list[float]) -> float:
+    """The smallest of the finite values (NaN when none is)."""
+    finite = [v for v in values if np.isfinite(v)]
+    return min(finite) if finite else float("nan")
 
 
 def _foot_travel_px(toe_along_px: FloatArray, rep: Rep) -> float:
