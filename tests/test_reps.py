@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vision.metrics.angles import CameraDoubt, angle_warnings
-from vision.metrics.reps import HAND_ON_KNEE_SHIN, RepLimits, rep_result
+from vision.metrics.reps import HAND_ON_KNEE_SHIN, NEAR_LIFT_SHARE, RepLimits, heel_warnings, rep_result
 from vision.metrics.series import hand_to_knee_shin
 from vision.metrics.timeseries import Rep
 from vision.pose.landmarks import HAND_POINTS, Landmark, PoseTrack
@@ -28,7 +28,7 @@ POINTS = {
 }
 
 
-def series(hand_to_knee: float) -> FrameSeries:
+def series(hand_to_knee: float, heel_lift_px: float = 0.0) -> FrameSeries:
     angle = np.full(N, 34.0)
     return FrameSeries(
         frame_index=np.arange(N, dtype=np.int64),
@@ -39,7 +39,7 @@ def series(hand_to_knee: float) -> FrameSeries:
         tibia_axis_deg=angle - 4.0,
         tibia_axis_smooth_deg=angle - 4.0,
         knee_over_toe_px=np.full(N, 20.0),
-        heel_lift_px=np.zeros(N),
+        heel_lift_px=np.full(N, heel_lift_px),
         heel_lift_gap_px=np.zeros(N),
         hand_to_knee_shin=np.full(N, hand_to_knee),
         leg_px={
@@ -49,12 +49,14 @@ def series(hand_to_knee: float) -> FrameSeries:
     )
 
 
-def judged(hand_to_knee: float = 0.6, toe_along_px: np.ndarray | None = None) -> RepResult:
+def judged(
+    hand_to_knee: float = 0.6, toe_along_px: np.ndarray | None = None, heel_lift_px: float = 0.0
+) -> RepResult:
     doubt = CameraDoubt(CameraPose.level((1000, 700)), facing=1, side="left", roll_sigma_deg=0.0)
     return rep_result(
         0,
         Rep(start=0, peak=6, end=11, hold_start=4, hold_end=8),
-        series(hand_to_knee),
+        series(hand_to_knee, heel_lift_px),
         foot_px=150.0,
         shin_px=SHIN_PX,
         px_per_cm=None,
@@ -112,3 +114,14 @@ def test_the_foot_slid_only_as_far_as_every_reading_of_the_toes_says() -> None:
     unseen = drift.copy()
     unseen[1] = np.nan  # no mask: the landmark alone says it
     assert not judged(toe_along_px=unseen).valid
+
+
+def test_a_heel_risen_close_to_the_limit_makes_the_result_doubtful_and_a_flat_one_does_not() -> None:
+    limit, foot_px = 0.05, 150.0
+    near = judged(heel_lift_px=(NEAR_LIFT_SHARE + 0.1) * limit * foot_px)
+    flat = judged(heel_lift_px=0.2 * limit * foot_px)
+    assert near.valid
+    assert near.heel_down
+    (warning,) = heel_warnings(near, [near], limit, foot_px, px_per_cm=None)
+    assert "doubtful" in warning
+    assert heel_warnings(flat, [flat], limit, foot_px, px_per_cm=None) == []

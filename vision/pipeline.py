@@ -29,7 +29,7 @@ from vision.metrics.distances import (
     points_sigma_cm,
     px_per_cm_at_toe,
 )
-from vision.metrics.reps import RepLimits, heel_judged, rep_result
+from vision.metrics.reps import RepLimits, heel_judged, heel_warnings, rep_result
 from vision.metrics.series import (
     LANDMARK_POINTS,
     MIN_SILHOUETTE_SHARE,
@@ -483,18 +483,7 @@ def analyse(
         peak = peak_result(best, valid, shin_px, foot_px, px_per_cm, scale, toe, wall, camera_cm)
         warnings += angle_warnings(best, valid)
         warnings += centimetre_warnings(peak, toe)
-        if not best.heel_visible:
-            warnings.append(
-                "heel not visible at the deepest rep (the foot's outline was lost): it was not counted as "
-                "lifted; check on the picture that the heel stayed down"
-            )
-        deeper = max(valid, key=lambda rep: rep.shin_angle_deg)
-        if deeper is not best:
-            warnings.append(
-                f"rep {deeper.index} reads deeper ({deeper.shin_angle_deg:.1f} deg) but the foot's outline "
-                f"was lost there, so its heel could not be checked: the result is rep {best.index}; if the "
-                "heel stayed down in that rep, it is the better figure"
-            )
+        warnings += heel_warnings(best, valid, limits.heel_lift_max_foot_ratio, foot_px, px_per_cm)
     elif not any(rep.foot_planted for rep in rep_results):
         status = STATUS_NOT_A_LUNGE
         status_message = (

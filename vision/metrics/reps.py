@@ -43,6 +43,10 @@ HAND_ON_KNEE_SHIN = 0.2
 #: angles get this much more doubt (1 sigma; a knee point off by a hand's breadth, about a tenth of the shin,
 #: tips the shin by about 6 deg; the one rendered clip with a hand on the knee read 6.2 deg high).
 HAND_ON_KNEE_SIGMA_DEG = 5.0
+#: A result whose heel rose more than this share of the limit, though not past it, is doubted: lifts of
+#: 1.1-1.5 cm read 0.041-0.047 foot lengths on four rendered clips (missed, so a lifted rep was the result),
+#: while 10 of 132 heel-down reps read over 0.035 (a warning there costs a look at the picture).
+NEAR_LIFT_SHARE = 0.7
 #: A rep's toes may move at most this many foot lengths over the whole rock (landmark noise is about 0.1):
 #: beyond it the foot was not planted (stepping in or out, walking), and it is not a rep of the test.
 PLANTED_MAX_FOOT_RATIO = 0.5
@@ -178,6 +182,34 @@ def heel_judged(foot_px: float, heel_lift_max_foot_ratio: float) -> bool:
     :data:`MIN_LIFT_PX`)? Smaller, the heel's rise is within the mask's and landmarks' noise: it is not
     judged, and a rep is never called lifted from it."""
     return bool(heel_lift_max_foot_ratio * foot_px >= MIN_LIFT_PX)
+
+
+def heel_warnings(
+    best: RepResult, valid: list[RepResult], lift_limit: float, foot_px: float, px_per_cm: float | None
+) -> list[str]:
+    """Plain-words doubts about the result's heel: not seen (a deeper rep's not seen either), or risen
+    close to the limit of a lift."""
+    warnings = []
+    if not best.heel_visible:
+        warnings.append(
+            "heel not visible at the deepest rep (the foot's outline was lost): it was not counted as "
+            "lifted; check on the picture that the heel stayed down"
+        )
+    elif best.heel_lift_foot_ratio >= NEAR_LIFT_SHARE * lift_limit:
+        rise = _length(best.heel_lift_foot_ratio * foot_px, foot_px, px_per_cm)
+        warnings.append(
+            f"the heel rose by about {rise} at the deepest rep, close to what counts as a lift: if it came "
+            "up, the result is doubtful (the deepest rep with the heel down is then the figure); check on "
+            "the picture that the heel stayed down"
+        )
+    deeper = max(valid, key=lambda rep: rep.shin_angle_deg)
+    if deeper is not best:
+        warnings.append(
+            f"rep {deeper.index} reads deeper ({deeper.shin_angle_deg:.1f} deg) but the foot's outline "
+            f"was lost there, so its heel could not be checked: the result is rep {best.index}; if the "
+            "heel stayed down in that rep, it is the better figure"
+        )
+    return warnings
 
 
 def _least(values: list[float]) -> float:
