@@ -488,7 +488,8 @@ def analyse(
         status = STATUS_NOT_A_LUNGE
         status_message = (
             "this does not look like a lunge test: no forward rock of the shin over a planted foot was "
-            "found (walking or stepping?); film the front foot planted and the knee rocking toward the wall"
+            "found (walking or stepping? or the front foot was lost from view); film side-on with both feet "
+            "in view, the front foot planted and the knee rocking toward the wall"
         )
     else:
         status = STATUS_NO_VALID_REP
