@@ -187,8 +187,8 @@ def heel_judged(foot_px: float, heel_lift_max_foot_ratio: float) -> bool:
 def heel_warnings(
     best: RepResult, valid: list[RepResult], lift_limit: float, foot_px: float, px_per_cm: float | None
 ) -> list[str]:
-    """Plain-words doubts about the result's heel: not seen (a deeper rep's not seen either), or risen
-    close to the limit of a lift."""
+    """Plain-words doubts about the result's heel: not seen, or risen close to the limit of a lift; and a
+    deeper valid rep passed over because its heel was not seen."""
     warnings = []
     if not best.heel_visible:
         warnings.append(

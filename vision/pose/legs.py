@@ -112,7 +112,7 @@ def choose_leg(track: PoseTrack, side_override: Side | None = None) -> LegChoice
 
 
 #: The tested side's hip and shoulder lie this much nearer or further than the other side's, in MediaPipe's
-#: world landmarks, in a side-on view (0.19-0.37 m on the 61 rendered clips measured): less, and the side
+#: world landmarks, in a side-on view (0.18-0.37 m on the 61 rendered clips measured): less, and the side
 #: the camera films the leg from is not told.
 MIN_VIEW_DEPTH_M = 0.1
 LATERAL, MEDIAL, UNKNOWN_VIEW = "lateral", "medial", "unknown"
