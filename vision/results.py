@@ -232,9 +232,7 @@ class Measurement:
     camera_tilt_deg: float | None = None  # pitch below the horizon (+ looks down), None: not measured
     camera_yaw_deg: float | None = None  # turn from side-on (+: the camera sees the back), None: not measured
     camera_source: str = "none"  # what gave the camera's orientation
-    camera_view: str = (
-        "unknown"  # "lateral" (the camera films the tested leg's outside), "medial" or "unknown"
-    )
+    camera_view: str = "unknown"  # "lateral" (the camera films the tested leg's outside) or "medial"
     status: str = STATUS_OK
     status_message: str | None = None
     leg_choice: str = ""  # which leg was measured and why, in plain words
