@@ -1,4 +1,5 @@
-"""Tests for vision.scene.camera: camera roll, tilt and yaw from straight scene edges and floor markers.
+"""Tests for vision.scene.roll, vision.scene.camera and vision.scene.camera_search: camera roll, tilt and yaw
+from straight scene edges and floor markers.
 
 Sign convention: a roll of +r means the scene appears rotated counter-clockwise by r on screen, which is
 what ``cv2.getRotationMatrix2D(centre, r, 1)`` does to an image (positive angle = counter-clockwise).
@@ -15,19 +16,16 @@ import pytest
 
 from vision.geometry import sagittal_angle_deg
 from vision.pose.landmarks import Side
-from vision.scene.camera import (
-    FOCAL_FRACTION,
-    MAX_SCENE_TILT_DEG,
+from vision.scene.camera import FOCAL_FRACTION, CameraPose, camera_from_projection
+from vision.scene.camera_search import MAX_SCENE_TILT_DEG, scene_camera
+from vision.scene.roll import (
     MIN_SUPPORT_FRACTION,
-    CameraPose,
     RollEstimate,
     SceneEdges,
-    camera_from_projection,
     detect_segments,
     estimate_roll,
     roll_from_edges,
     roll_from_segments,
-    scene_camera,
 )
 
 FloatArray = npt.NDArray[np.float64]

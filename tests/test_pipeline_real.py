@@ -30,7 +30,8 @@ from vision.pose import quality
 from vision.pose.landmarks import FramePose, PoseEstimator, PoseTrack
 from vision.pose.legs import choose_leg, leg_points
 from vision.results import Measurement
-from vision.scene.camera import roll_from_edges, scene_camera, scene_edges
+from vision.scene.camera_search import scene_camera
+from vision.scene.roll import roll_from_edges, scene_edges
 from vision.video import VideoInfo, VideoReader, probe_video
 
 pytestmark = [

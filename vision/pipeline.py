@@ -63,14 +63,9 @@ from vision.results import (
     WallResult,
 )
 from vision.scene.calibration import FloorScale, Paper, choose_scale, find_references
-from vision.scene.camera import (
-    CameraPose,
-    RollEstimate,
-    camera_from_projection,
-    roll_from_edges,
-    scene_camera,
-    scene_edges,
-)
+from vision.scene.camera import CameraPose, camera_from_projection
+from vision.scene.camera_search import scene_camera
+from vision.scene.roll import RollEstimate, roll_from_edges, scene_edges
 from vision.scene.wall import find_wall, knee_reached_wall
 from vision.video import Frame, VideoInfo, VideoReader
 

@@ -89,7 +89,7 @@ MAX_GAP_CM = 5.0
 MIN_BELOW_CM = 4.0
 #: ... while a wall's vertical edge stops at the floor: it is told from the person's own long outlines (the
 #: back of the calf and heel, which also come down to the floor) by being vertical. The scene's vertical is
-#: known to 1-2 degrees from the room's edges (see :mod:`vision.scene.camera`), or to a few for an
+#: known to 1-2 degrees from the room's edges (see :mod:`vision.scene.roll`), or to a few for an
 #: upright phone.
 MAX_EDGE_TILT_DEG = 4.0
 #: The wall ahead of the line at knee height must look like the wall at the floor: its colour may differ from
