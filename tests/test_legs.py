@@ -15,7 +15,7 @@ import pytest
 
 from vision.errors import InputError
 from vision.pose.landmarks import N_LANDMARKS, N_SILHOUETTE, Landmark, LegLandmarks, PoseTrack, Side
-from vision.pose.legs import POINT_NAMES, LegPoints, choose_leg, facing_direction, leg_points
+from vision.pose.legs import POINT_NAMES, LegPoints, choose_leg, facing_direction, leg_points, legs_merged
 from vision.pose.tested_leg import pick_leg
 
 FloatArray = npt.NDArray[np.float64]
@@ -182,6 +182,38 @@ def test_frames_without_a_person_stay_missing_and_do_not_count() -> None:
     for part in PARTS:
         assert np.isnan(getattr(leg, part)[gone]).all(), part
     assert_leg_is(leg, front, ~gone)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_frames_where_mediapipe_merged_the_legs_are_missing(facing: int) -> None:
+    """Both legs' landmarks met halfway between the planted feet (MediaPipe lost which is which): neither
+    leg is known there, so the frames are missing rather than read as the front foot travelling."""
+    front, rear = lunge_legs()
+    merged = np.isin(np.arange(N_FRAMES), (5, 6, 20))
+    apart = np.array([8.0, 0.0])
+    for part in PARTS:
+        middle = (front[part] + rear[part]) / 2
+        front[part] = np.where(merged[:, None], middle + apart, front[part])
+        rear[part] = np.where(merged[:, None], middle - apart, rear[part])
+    if facing == -1:
+        front, rear = mirror(front), mirror(rear)
+    track = build_track(front, rear, "left")
+    np.testing.assert_array_equal(legs_merged(track), merged)
+    leg = leg_points(track, choose_leg(track))
+    for part in PARTS:
+        assert np.isnan(getattr(leg, part)[merged]).all(), part
+        np.testing.assert_array_equal(leg.visibility[part][merged], 0.0, err_msg=part)
+    assert_leg_is(leg, front, ~merged)
+
+
+def test_feet_side_by_side_are_never_called_merged() -> None:
+    """A squat has no stride between the feet: ankles close together, or closer in some frames than in
+    others, are its normal state."""
+    front, _ = lunge_legs()
+    gap = np.where(np.arange(N_FRAMES) % 5 == 0, 5.0, 40.0)
+    level = {part: front[part] - np.stack([gap, np.zeros(N_FRAMES)], axis=1) for part in PARTS}
+    track = build_track(front, level, "left")
+    assert not legs_merged(track).any()
 
 
 # ---------------------------------------------------------------- side override

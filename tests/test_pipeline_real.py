@@ -26,6 +26,7 @@ from clips import SQUAT, TWO_PEOPLE, WALK_SIDE, hevc, hflip, missing_reason, rot
 
 import vision
 from vision import geometry
+from vision.metrics.angles import MODEL as ANGLE_MODEL
 from vision.pose import quality
 from vision.pose.landmarks import FramePose, PoseEstimator, PoseTrack
 from vision.pose.legs import choose_leg, leg_points
@@ -101,8 +102,9 @@ def landmark_series(path: Path) -> Series:
     edges = scene_edges([image for image, _ in samples], regions)
     roll = roll_from_edges(edges)
     camera = scene_camera(edges, roll)
+    plane = camera.shin_plane_normal(choice.facing, choice.side, ANGLE_MODEL.shin_lean_deg)
     angle = geometry.sagittal_angle_deg(
-        camera.rays(leg.knee), camera.rays(leg.ankle), camera.across, camera.up, camera.forward(choice.facing)
+        camera.rays(leg.knee), camera.rays(leg.ankle), plane, camera.up, camera.forward(choice.facing)
     )
     return Series(
         "landmarks",
@@ -166,7 +168,9 @@ def median_change(after: Series, before: Series) -> tuple[float, int]:
     _, i, j = np.intersect1d(after.frame_index, before.frame_index, return_indices=True)
     change = after.shin_angle_deg[i] - before.shin_angle_deg[j]
     change = change[np.isfinite(change)]
-    assert len(change) >= 0.8 * min(len(after.frame_index), len(before.frame_index)), "too few matched frames"
+    # Frames where the walking feet pass each other have no known front leg (MediaPipe's two legs meet):
+    # about a fifth of this clip's frames are missing by design.
+    assert len(change) >= 0.6 * min(len(after.frame_index), len(before.frame_index)), "too few matched frames"
     return float(np.median(change)), len(change)
 
 
@@ -229,7 +233,7 @@ def test_fallback_matches_measure(walk: WalkClips) -> None:
     assert fallback.facing == measured.facing
     assert fallback.roll_deg == pytest.approx(measured.roll_deg, abs=0.1)
     change, n = median_change(fallback, measured)
-    assert abs(change) < 0.5, f"fallback differs by {change:+.2f} deg (median of {n} frames)"
+    assert abs(change) < 0.1, f"fallback differs by {change:+.2f} deg (median of {n} frames)"
 
 
 @pytest.mark.skipif(not TWO_PEOPLE.is_file(), reason=missing_reason(TWO_PEOPLE))
