@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from vision.metrics.angles import CameraDoubt, angle_warnings
-from vision.metrics.reps import HAND_ON_KNEE_SHIN, NEAR_LIFT_SHARE, RepLimits, heel_warnings, rep_result
+from vision.metrics.reps import (
+    HAND_ON_KNEE_SHIN,
+    NEAR_LIFT_SHARE,
+    RepLimits,
+    heel_warnings,
+    hidden_warnings,
+    rep_result,
+)
 from vision.metrics.series import hand_to_knee_shin
 from vision.metrics.timeseries import Rep
 from vision.pose.landmarks import HAND_POINTS, Landmark, PoseTrack
@@ -125,3 +132,25 @@ def test_a_heel_risen_close_to_the_limit_makes_the_result_doubtful_and_a_flat_on
     (warning,) = heel_warnings(near, [near], limit, foot_px, px_per_cm=None)
     assert "doubtful" in warning
     assert heel_warnings(flat, [flat], limit, foot_px, px_per_cm=None) == []
+
+
+@pytest.mark.parametrize(("unseen", "said"), [((9, 10, 11), "0.90 to 1.10 s"), ((1, 2, 3), "0.10 to 0.30 s")])
+def test_the_shin_out_of_sight_next_to_the_hold_makes_the_result_doubtful(
+    unseen: tuple[int, ...], said: str
+) -> None:
+    """The hold is frames 4-8 (0.4-0.8 s); unseen frames right after or before it may hide a deeper rock."""
+    rep = judged()
+    hidden = series(0.6)
+    for name in ("shin_angle_deg", "tibia_axis_deg"):
+        getattr(hidden, name)[list(unseen)] = np.nan
+    (warning,) = hidden_warnings(rep, hidden)
+    assert said in warning
+    assert hidden_warnings(rep, series(0.6)) == []
+
+
+def test_the_shin_out_of_sight_away_from_the_hold_is_not_a_doubt() -> None:
+    rep = judged()
+    hidden = series(0.6)
+    hidden.shin_angle_deg[[0, 1, 10, 11]] = np.nan  # one frame seen between each stretch and the hold
+    hidden.tibia_axis_deg[[0, 1, 10, 11]] = np.nan
+    assert hidden_warnings(rep, hidden) == []

@@ -29,7 +29,7 @@ from vision.metrics.distances import (
     points_sigma_cm,
     px_per_cm_at_toe,
 )
-from vision.metrics.reps import RepLimits, heel_judged, heel_warnings, rep_result
+from vision.metrics.reps import RepLimits, heel_judged, heel_warnings, hidden_warnings, rep_result
 from vision.metrics.series import (
     LANDMARK_POINTS,
     MIN_SILHOUETTE_SHARE,
@@ -479,6 +479,7 @@ def analyse(
         warnings += angle_warnings(best, valid)
         warnings += centimetre_warnings(peak, toe)
         warnings += heel_warnings(best, valid, limits.heel_lift_max_foot_ratio, foot_px, px_per_cm)
+        warnings += hidden_warnings(best, series)
     elif not any(rep.foot_planted for rep in rep_results):
         status = STATUS_NOT_A_LUNGE
         status_message = (

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from vision import geometry
 from vision.metrics.angles import CameraDoubt, rep_angles
 from vision.metrics.timeseries import Rep
-from vision.results import FrameSeries, RepResult
+from vision.results import AXIS_PLUS_OFFSET, FrameSeries, RepResult
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -210,6 +210,38 @@ def heel_warnings(
             "heel stayed down in that rep, it is the better figure"
         )
     return warnings
+
+
+def hidden_warnings(best: RepResult, series: FrameSeries) -> list[str]:
+    """A doubt when the shin went unseen right next to the result's hold (the stretch begins the frame after
+    it, or ends the frame before): the rock may have gone deeper there, out of sight. Seen from the leg's
+    inside, the back thigh passes in front of the tested shin at deep flexion (dev2_31: unseen for 0.9 s
+    at the deepest point, the result read 7.9 deg low)."""
+    angles = series.tibia_axis_deg if best.shin_angle_source == AXIS_PLUS_OFFSET else series.shin_angle_deg
+    unseen = ~np.isfinite(angles)
+    t = series.time_s
+    first = int(np.searchsorted(t, best.hold_start_time_s, side="left"))
+    last = int(np.searchsorted(t, best.hold_end_time_s, side="right")) - 1
+    stretches = [run for run in (_run(unseen, last + 1, 1), _run(unseen, first - 1, -1)) if run is not None]
+    if not stretches:
+        return []
+    start, end = max(stretches, key=lambda run: t[run[1]] - t[run[0]])
+    return [
+        f"the shin was out of sight from {t[start]:.2f} to {t[end]:.2f} s, right next to the deepest rep: "
+        "the rock may have gone deeper there, so the angle may read low; film from the tested leg's outer "
+        "side, with nothing between the camera and the shin"
+    ]
+
+
+def _run(flags: npt.NDArray[np.bool_], index: int, step: int) -> tuple[int, int] | None:
+    """The stretch of True flags from ``index`` on in the direction ``step`` (+1 or -1), as (first, last)
+    indices; None when ``flags[index]`` is False or ``index`` is outside."""
+    if not (0 <= index < len(flags) and flags[index]):
+        return None
+    end = index
+    while 0 <= end + step < len(flags) and flags[end + step]:
+        end += step
+    return min(index, end), max(index, end)
 
 
 def _least(values: list[float]) -> float:
