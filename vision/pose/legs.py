@@ -136,6 +136,19 @@ def camera_view(track: PoseTrack, side: Side) -> str:
     return LATERAL if nearer_m < 0 else MEDIAL
 
 
+def ankle_gap_px(track: PoseTrack) -> FloatArray:
+    """Per frame, how far apart MediaPipe's two ankles stand across the image (px; NaN where either is
+    missing)."""
+    left, right = (LegLandmarks.of(side) for side in ("left", "right"))
+    return np.abs(track.point(left.ankle)[:, 0] - track.point(right.ankle)[:, 0])
+
+
+def foot_length_px(track: PoseTrack, side: Side) -> FloatArray:
+    """Per frame, the heel-to-toe length of the foot MediaPipe labels ``side`` (px)."""
+    leg = LegLandmarks.of(side)
+    return np.asarray(np.linalg.norm(track.point(leg.toe) - track.point(leg.heel), axis=1), dtype=np.float64)
+
+
 #: In a split stance (the ankles' usual gap across the image at least this many foot lengths) ...
 MIN_SPLIT_FOOT_RATIO = 1.0
 #: ... a frame whose ankles stand under this share of their usual gap apart has the two legs merged.
@@ -147,16 +160,14 @@ def legs_merged(track: PoseTrack) -> npt.NDArray[np.bool_]:
     apart, so ankles met halfway mean it lost which leg is which: both legs' landmarks slide onto one
     leg or between the two. Neither leg is known in such a frame.
 
-    On 65 of 67 rendered lunges measured, the ankles never came closer than 0.94 of their usual gap but in
-    two frames of one clip (0.49 and under 0.7). On the two where MediaPipe lost the legs, 12 of 48 and 18
-    of 75 frames came closer than 0.7, each read as the front foot travelling, and both clips were refused
-    as "not a lunge"; without those frames they measure within 1.8 deg of the truth. With the feet side by
-    side (a squat) no frame is flagged: they have no usual gap.
+    On 64 of the 67 rendered lunges measured, the ankles never came closer than 0.94 of their usual gap;
+    dev2_08 has two frames under 0.7. On the two where MediaPipe lost the legs (dev2_34, r778_22), 12 of 48
+    and 18 of 75 frames came closer than 0.7, each read as the front foot travelling, and both clips were
+    refused as "not a lunge"; without those frames they measure within 1.8 deg of the truth. With the feet
+    side by side (a squat) no frame is flagged: they have no usual gap.
     """
-    left, right = (LegLandmarks.of(side) for side in ("left", "right"))
-    gap = np.abs(track.point(left.ankle)[:, 0] - track.point(right.ankle)[:, 0])
-    feet = [np.linalg.norm(track.point(leg.toe) - track.point(leg.heel), axis=1) for leg in (left, right)]
-    foot = np.concatenate(feet)
+    gap = ankle_gap_px(track)
+    foot = np.concatenate([foot_length_px(track, side) for side in ("left", "right")])
     if not (np.isfinite(gap).any() and np.isfinite(foot).any()):
         return np.zeros(len(track), dtype=bool)
     usual = float(np.nanmedian(gap))

@@ -9,8 +9,8 @@ import numpy as np
 
 from vision.errors import InputError
 from vision.pose import quality
-from vision.pose.landmarks import LegLandmarks, PoseTrack, Side
-from vision.pose.legs import LegChoice, LegPoints, choose_leg, leg_points
+from vision.pose.landmarks import PoseTrack, Side
+from vision.pose.legs import LegChoice, LegPoints, ankle_gap_px, choose_leg, foot_length_px, leg_points
 
 #: Ankles closer than this many foot lengths along the image (in most frames) are side by side: a squat.
 LEVEL_FEET_FOOT_RATIO = 0.5
@@ -63,9 +63,7 @@ def pick_leg(track: PoseTrack, side: Side | None) -> tuple[LegChoice, LegPoints,
 
 def _feet_level(track: PoseTrack) -> bool:
     """Are the ankles side by side (a squat): under half a foot length apart across the image, mostly?"""
-    left, right = (LegLandmarks.of(side) for side in ("left", "right"))
-    gap = np.abs(track.point(left.ankle)[:, 0] - track.point(right.ankle)[:, 0])
-    foot = np.linalg.norm(track.point(left.toe) - track.point(left.heel), axis=1)
+    gap, foot = ankle_gap_px(track), foot_length_px(track, "left")
     with np.errstate(invalid="ignore"):
         level = gap < LEVEL_FEET_FOOT_RATIO * foot
     known = np.isfinite(gap) & np.isfinite(foot)

@@ -32,7 +32,7 @@ MAX_LINE_TILT_DEG = 60.0
 #: A wall and a floor differ in material and in how they face the light: their colours differ by more than
 #: this (0-255 channels; compression and sensor noise are a few levels). A grey wall over a grey-brown
 #: wooden floor (dev2_28) differs by 9; at 7 rather than 10 it is found (0.5 cm off), and no other wall
-#: changed on the 87 rendered clips measured (shared, seeds 780 and 781).
+#: changed on the 88 rendered clips measured (shared, seeds 780 and 781).
 MIN_CONTRAST = 7.0
 
 #: Where the line is seen, the step across it is at least this fraction of the typical step.
