@@ -63,7 +63,6 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
         "dev2_19": "measured: no wall found (a wall stands in front of the foot)",
         "dev2_22": "measured: error -1.07 cm",
         "dev2_24": "measured: error +8.13 cm",
-        "dev2_28": "measured: no wall found (a wall stands in front of the foot)",
         "dev2_30": "measured: no wall found (a wall stands in front of the foot)",
         "dev2_31": "measured: no wall found (a wall stands in front of the foot)",
     },
