@@ -62,9 +62,6 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
         "dev2_31": "measured: measured reps per truth rep: [2]",
         "dev2_37": "measured: measured reps per truth rep: [0, 1]",
     },
-    "heel_down_accepted": {
-        "dev2_34": "measured: heel-down rep 1 rejected: the front foot was not planted (it",
-    },
     "heel_lift": {
         "dev2_37": "measured: rep 1 (heel lift 1.05 cm) measured valid: heel lift ratio 0.",
         "dev2_38": "measured: rep 2 (heel lift 1.07 cm) measured valid: heel lift ratio 0.",

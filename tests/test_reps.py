@@ -57,13 +57,16 @@ def series(hand_to_knee: float, heel_lift_px: float = 0.0) -> FrameSeries:
 
 
 def judged(
-    hand_to_knee: float = 0.6, toe_along_px: np.ndarray | None = None, heel_lift_px: float = 0.0
+    hand_to_knee: float = 0.6,
+    toe_along_px: np.ndarray | None = None,
+    heel_lift_px: float = 0.0,
+    frames: FrameSeries | None = None,
 ) -> RepResult:
     doubt = CameraDoubt(CameraPose.level((1000, 700)), facing=1, side="left", roll_sigma_deg=0.0)
     return rep_result(
         0,
         Rep(start=0, peak=6, end=11, hold_start=4, hold_end=8),
-        series(hand_to_knee, heel_lift_px),
+        series(hand_to_knee, heel_lift_px) if frames is None else frames,
         foot_px=150.0,
         shin_px=SHIN_PX,
         px_per_cm=None,
@@ -154,3 +157,17 @@ def test_the_shin_out_of_sight_away_from_the_hold_is_not_a_doubt() -> None:
     hidden.shin_angle_deg[[0, 1, 10, 11]] = np.nan  # one frame seen between each stretch and the hold
     hidden.tibia_axis_deg[[0, 1, 10, 11]] = np.nan
     assert hidden_warnings(rep, hidden) == []
+
+
+def test_a_foot_mediapipe_lost_is_not_a_foot_that_travelled() -> None:
+    """Both readings put the toes 0.8 foot lengths off in three frames of the rock. Where the foot's toe
+    point had closed onto its heel (MediaPipe lost the foot) that is no travel; with the foot whole, it is."""
+    off = [1, 2, 3]
+    along = np.zeros((2, N))
+    along[:, off] = 120.0
+    lost = series(0.6)
+    lost.leg_px["toe"][off] = lost.leg_px["heel"][off] + [10.0, 0.0]
+    assert judged(toe_along_px=along, frames=lost).foot_planted
+    travelled = judged(toe_along_px=along)
+    assert not travelled.foot_planted
+    assert not travelled.valid

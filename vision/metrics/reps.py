@@ -101,7 +101,8 @@ def rep_result(
             ),
         )
     knee_px = geometry.median_finite(series.knee_over_toe_px[hold])
-    intact = foot_intact(series.leg_px["heel"], series.leg_px["toe"])[hold]
+    foot_seen = foot_intact(series.leg_px["heel"], series.leg_px["toe"])
+    intact = foot_seen[hold]
     heel_visible = bool(intact.mean() >= MIN_INTACT_SHARE)
     lift_px = max(geometry.median_finite(np.where(intact, series.heel_lift_px[hold], np.nan)), 0.0)
     # Lifted only when both readings of the rise see it (the lower above half the limit): one alone is a
@@ -119,7 +120,8 @@ def rep_result(
     )
     lift_ratio, slide_ratio = lift_px / foot_px, slide_px / foot_px
     heel_down = not (lift_ratio > limits.heel_lift_max_foot_ratio and heel_seen)
-    travel_px = _least([_foot_travel_px(along, rep) for along in toe_along_px])
+    # A foot MediaPipe lost (its toe closed onto the heel) is no sign of the foot travelling.
+    travel_px = _least([_foot_travel_px(np.where(foot_seen, along, np.nan), rep) for along in toe_along_px])
     axis_deg_at_hold = geometry.median_finite(series.tibia_axis_deg[hold])
     planted = not travel_px > PLANTED_MAX_FOOT_RATIO * foot_px
     reason = None
