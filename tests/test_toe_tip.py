@@ -9,6 +9,7 @@ import numpy.typing as npt
 import pytest
 
 from vision.pose.landmarks import N_LANDMARKS, N_SILHOUETTE, FramePose, LegLandmarks, SampledFrame
+from vision.pose.legs import POINT_NAMES, LegPoints
 from vision.pose.toe_tip import MODEL, grabcut_toe_px, near_reference, refine_toe_tip, with_gap_doubt
 
 FloatArray = npt.NDArray[np.float64]
@@ -134,5 +135,36 @@ def test_without_a_mask_the_foot_index_landmark_stands_with_its_own_doubt() -> N
     toe = refine_toe_tip([scene("none")], SIDE, facing=1, silhouette=False)
     assert toe.source == "foot-index landmark"
     assert toe.sigma_foot == MODEL.landmark_sigma_foot
-    track = np.array([[1.0, 2.0]])
-    assert toe.track(track, track + 5) is track
+    leg = planted_leg(np.array([[460.0, 400.0], [420.0, 400.0]]))
+    assert toe.track(leg) is leg.toe_tip
+
+
+def planted_leg(mask_toe_tip_px: FloatArray) -> LegPoints:
+    """A planted foot (the drawn scene's landmarks) whose mask toe tip is ``mask_toe_tip_px`` (n, 2) frame
+    by frame."""
+    n = len(mask_toe_tip_px)
+    points = {name: np.full((n, 2), np.nan) for name in POINT_NAMES}
+    points |= {"heel": [305.0, 395.0], "toe": [430.0, 398.0], "ankle": [330.0, 340.0]}
+    points |= {"knee": [330.0, 100.0], "heel_back": HEEL_BACK}
+    tracks = {name: np.broadcast_to(np.asarray(p, float), (n, 2)).copy() for name, p in points.items()}
+    return LegPoints(**(tracks | {"toe_tip": mask_toe_tip_px}), visibility={})
+
+
+def test_the_mask_toe_stands_where_it_gives_the_foot_its_usual_length() -> None:
+    # A 160 px foot: frames 0, 1 and 5 read it within 10 %, frames 2-3 lose the toes (100 px) and frame 4
+    # runs ahead (211 px): those stand at the usual place from the foot's landmarks.
+    mask_toe = np.array(
+        [[458.0, 400.0], [462.0, 401.0], [400.0, 400.0], [401.0, 399.0], [511.0, 400.0], [460.0, 399.0]]
+    )
+    toe = refine_toe_tip([scene("dropout", shin_px=480.0)], SIDE, facing=1, silhouette=True)
+    assert toe.source == "mask"
+    track = toe.track(planted_leg(mask_toe))
+    usual = [0, 1, 5]
+    np.testing.assert_array_equal(track[usual], mask_toe[usual])
+    np.testing.assert_allclose(track[2:5], [[460.0, 400.0]] * 3)
+
+
+def test_a_mask_toe_without_a_usual_length_is_left_as_it_is() -> None:
+    mask_toe = np.array([[400.0, 400.0], [np.nan, np.nan], [520.0, 400.0]])
+    toe = refine_toe_tip([scene("dropout", shin_px=480.0)], SIDE, facing=1, silhouette=True)
+    np.testing.assert_array_equal(toe.track(planted_leg(mask_toe)), mask_toe)

@@ -45,7 +45,6 @@ from vision.pose.legs import camera_view
 from vision.pose.tested_leg import pick_leg
 from vision.pose.toe_tip import (
     ToeTip,
-    foot_centre_px,
     near_reference,
     refine_toe_tip,
     toe_point_px,
@@ -385,9 +384,8 @@ def analyse(
     roll, camera = _scene(samples)
     traced = found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
     toe = refine_toe_tip(samples, choice.side, choice.facing, traced)
-    centre = foot_centre_px(np.stack([leg.heel, leg.toe], axis=1))
-    mask_toe_tip = leg.toe_tip
-    leg = dataclasses.replace(leg, toe_tip=toe.track(mask_toe_tip, centre))
+    mask_leg = leg
+    leg = dataclasses.replace(leg, toe_tip=toe.track(mask_leg))
     image_size = (track.width_px, track.height_px)
     camera = camera or CameraPose.from_roll(roll, image_size)
     ankle_px = np.nanmedian(leg.ankle, axis=0)
@@ -409,7 +407,7 @@ def analyse(
         # The mask may run onto the marker or sheet under the toes: the toe tip again, leaving it out, before
         # the foot it gives checks the reference.
         toe = refine_toe_tip(samples, choice.side, choice.facing, traced, reference_px=reference_px)
-        leg = dataclasses.replace(leg, toe_tip=toe.track(mask_toe_tip, centre))
+        leg = dataclasses.replace(leg, toe_tip=toe.track(mask_leg))
         toe = with_gap_doubt(toe, float(np.linalg.norm(toe_point_px(leg.toe_tip) - toe_px)) / foot_px)
         series, foot_px, shin_px, silhouette = leg_series(track, leg, choice, up, camera, options.cleaning)
     scale = choose_scale(references, foot_px, options.foot_length_cm, toe_point_px(leg.toe_tip))
@@ -445,7 +443,7 @@ def analyse(
     toe_along = np.stack(
         [
             geometry.distance_along_px(toe_px, toe_point_px(toe_px), choice.facing, up)
-            for toe_px in (leg.toe, mask_toe_tip)
+            for toe_px in (leg.toe, mask_leg.toe_tip)
         ]
     )
     if not heel_judged(foot_px, options.heel_lift_max_foot_ratio):

@@ -6,6 +6,8 @@ leaks into it. Either moves the toe tip by several centimetres, and the knee-ove
 with it. Here GrabCut (colour models of the foot and of the floor around it, and the image's edges) redraws
 the foot in a few whole frames, starting from the mask: the heel and ankle, where the mask holds, are the
 foot for certain, the rest of the mask probably. Its toe tip is the drawn foot's furthest point forward.
+When the mask's own toe tip stands, a frame whose toe crept back or ran ahead of its usual place is given
+the usual place from the foot's landmarks: a planted foot's toes do not move.
 
 Two readings of the toe (the mask's and the colours') are then weighed by what a foot can be: heel to toe,
 a foot is 0.57-0.75 of the knee-ankle length on every body measured (:class:`ToeModel`). A reading outside
@@ -24,7 +26,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from vision import geometry
 from vision.pose.landmarks import MASK_THRESHOLD, N_LANDMARKS, LegLandmarks, SampledFrame, Side
+from vision.pose.legs import LegPoints
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -41,6 +45,10 @@ GRABCUT_ITERATIONS = 4
 #: and the toes' shadow on it); it is looked at when the toe tip is within this many foot lengths of it.
 REFERENCE_MARGIN_PX = 1
 REFERENCE_NEAR_FOOT = 0.2
+#: A frame's mask toe tip stands when it gives the foot within this share of its usual length.
+MASK_FOOT_TOLERANCE = 0.1
+MASK_SOURCE = "mask"
+LANDMARK_SOURCE = "foot-index landmark"
 
 
 @dataclass(frozen=True)
@@ -99,9 +107,37 @@ class ToeTip:
         if self.from_foot_px is not None and self.from_foot_px.shape != (2,):
             raise ValueError(f"ToeTip.from_foot_px must be (2,), got {self.from_foot_px.shape}")
 
-    def track(self, toe_tip_px: FloatArray, foot_centre_px: FloatArray) -> FloatArray:
-        """The toe-tip track (n, 2) from the mask's toe-tip track and the foot landmarks' centre track."""
-        return toe_tip_px if self.from_foot_px is None else foot_centre_px + self.from_foot_px
+    def track(self, leg: LegPoints) -> FloatArray:
+        """The toe-tip track (n, 2) of ``leg``, whose ``toe_tip`` is the mask's.
+
+        From the image's colours, the toe tip keeps its place from the foot's landmarks. From the mask, each
+        frame's toe tip stands where it gives the foot its usual length (see :func:`mask_toe_track`).
+        Without a mask, ``leg.toe_tip`` stands as it is.
+        """
+        centre = foot_centre_px(np.stack([leg.heel, leg.toe], axis=1))
+        if self.from_foot_px is not None:
+            return centre + self.from_foot_px
+        return mask_toe_track(leg, centre) if self.source == MASK_SOURCE else leg.toe_tip
+
+
+def mask_toe_track(leg: LegPoints, centre_px: FloatArray) -> FloatArray:
+    """The mask's toe-tip track (n, 2), where each frame's toe tip gives the foot its usual length (heel to
+    toe across the image, within :data:`MASK_FOOT_TOLERANCE` of the clip's median); elsewhere, and where the
+    mask gave no toe, the toe tip at its usual place from the foot landmarks' centre ``centre_px`` (n, 2)
+    over those frames. Left as it is when no frame gives the usual length.
+
+    A dark shoe on a dark floor drops out of the mask as the shin leans over it (a rendered clip's toe tip
+    crept 20 px back at the deepest point while the foot stood still); a planted foot's toes do not move.
+    """
+    length = np.abs(leg.toe_tip[:, 0] - leg.heel_back[:, 0])
+    with np.errstate(invalid="ignore"):
+        usual = np.abs(length / geometry.median_finite(length) - 1.0) <= MASK_FOOT_TOLERANCE
+    offsets = (leg.toe_tip - centre_px)[usual]
+    offsets = offsets[np.all(np.isfinite(offsets), axis=1)]
+    if not len(offsets):
+        return leg.toe_tip
+    track: FloatArray = np.where(usual[:, None], leg.toe_tip, centre_px + np.median(offsets, axis=0))
+    return track
 
 
 def foot_centre_px(points_px: FloatArray) -> FloatArray:
@@ -235,7 +271,7 @@ def refine_toe_tip(
     taken from it (the colours' reading leaves it out; a mask's reading on it is not used).
     """
     if not silhouette:
-        return ToeTip(None, "foot-index landmark", model.landmark_sigma_foot, True, float("nan"))
+        return ToeTip(None, LANDMARK_SOURCE, model.landmark_sigma_foot, True, float("nan"))
     leg = LegLandmarks.of(side)
     mask_toe, colour_toe, heel, shin, centre = [], [], [], [], []
     for sample in samples:
@@ -268,5 +304,5 @@ def refine_toe_tip(
     if colour_ok:
         return ToeTip(from_foot, "image colours", model.single_sigma_foot, True, colour_ratio)
     if mask_ok:
-        return ToeTip(None, "mask", model.single_sigma_foot, True, mask_ratio)
-    return ToeTip(None, "mask", model.failed_sigma_foot, False, mask_ratio)
+        return ToeTip(None, MASK_SOURCE, model.single_sigma_foot, True, mask_ratio)
+    return ToeTip(None, MASK_SOURCE, model.failed_sigma_foot, False, mask_ratio)
