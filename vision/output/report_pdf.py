@@ -40,14 +40,13 @@ from vision.advice.norms import (
     HEALTHY_RANGE_DEG,
     MDC_CM,
     MDC_DEG,
-    ROUGH_CM,
     Side,
     SideResult,
     asymmetry,
     asymmetry_words,
-    classify,
 )
-from vision.advice.trends import Trend, TrendPoint, trend
+from vision.advice.trends import Trend, trend
+from vision.output.report_words import FEEL_WORDS, figure_rows, point_of, tests_text, trend_lines
 from vision.output.sessions import SIDES, Session, find_session
 from vision.storage import FRONT_OF_SHIN, HistoryStore, MeasurementRecord
 
@@ -93,17 +92,6 @@ _BLUE = (31, 78, 140)
 _RED = (164, 0, 0)
 _BAND = (223, 233, 245)
 _FLAG = (138, 90, 0)
-_BAND_WORDS: dict[str, str] = {
-    "limited": "limited (below healthy adults)",
-    "borderline": "borderline (low healthy range)",
-    "normal": "normal (mid healthy range or above)",
-}
-_FEEL_WORDS: dict[str, str] = {
-    "front_pinch": "a pinch at the front of the ankle",
-    "calf_pull": "a pull in the calf",
-    "achilles_pain": "pain at the Achilles",
-    "unsure": "not recorded / not sure",
-}
 
 
 class _Page(FPDF):
@@ -236,70 +224,6 @@ def _lay_out(
     _footer(pdf, session)
 
 
-def _half_angle(value: float) -> float:
-    return round(value * 2) / 2
-
-
-def _angle(value: float, uncertainty: float | None) -> str:
-    text = f"{_half_angle(value):.1f}°"
-    if uncertainty is not None:
-        text += f" ± {max(_half_angle(uncertainty), 0.5):.1f}°"
-    return text
-
-
-def _cm(value: float, uncertainty: float | None, signed: bool = True) -> str:
-    if uncertainty is not None and uncertainty > ROUGH_CM:
-        whole = round(value)
-        shown = f"{whole:+d}" if signed and whole else f"{whole:d}"
-        return f"about {shown} cm (rough: ± {uncertainty:.1f} cm)"
-    text = f"{value:+.1f} cm" if signed else f"{value:.1f} cm"
-    return f"{text} ± {uncertainty:.1f} cm" if uncertainty is not None else text
-
-
-def _figure_rows(record: MeasurementRecord) -> list[tuple[str, str]]:
-    if record.angle_kind == FRONT_OF_SHIN:
-        rows = [("Shin angle", _angle(record.shin_angle_deg, record.shin_angle_uncertainty_deg))]
-        if record.tibia_axis_deg is not None:
-            rows.append(("Tibia axis", _angle(record.tibia_axis_deg, record.tibia_axis_uncertainty_deg)))
-    else:
-        rows = [("Knee-ankle axis", _angle(record.shin_angle_deg, None) + " (saved before the shin angle)")]
-    if record.knee_over_toe_cm is not None:
-        text = _cm(record.knee_over_toe_cm, record.knee_over_toe_uncertainty_cm)
-        if not text.startswith("about 0 "):
-            text += " (knee past the toes)" if record.knee_over_toe_cm >= 0 else " (knee behind the toes)"
-        rows.append(("Knee over toe", text))
-    elif record.knee_over_toe_foot_ratio is not None:
-        rows.append(("Knee over toe", f"{record.knee_over_toe_foot_ratio:+.2f} foot lengths (no scale)"))
-    if record.toe_to_wall_cm is not None:
-        reached = (
-            " (knee at the wall)"
-            if record.knee_reached_wall
-            else (" (knee short of the wall)" if record.knee_reached_wall is False else "")
-        )
-        rows.append(
-            (
-                "Toe to wall",
-                _cm(record.toe_to_wall_cm, record.toe_to_wall_uncertainty_cm, signed=False) + reached,
-            )
-        )
-    if record.angle_kind == FRONT_OF_SHIN:
-        band = classify(record.shin_angle_deg, record.knee_over_toe_cm)
-        rows.append(("Against norms", _BAND_WORDS[band]))
-    rows.append(("Reps counted", f"{record.reps_valid} (scale: {_scale_words(record.scale_source)})"))
-    return rows
-
-
-def _scale_words(source: str) -> str:
-    return {
-        "aruco": "printed marker",
-        "a4": "A4 sheet",
-        "letter": "Letter sheet",
-        "foot": "foot length",
-        "foot_length": "foot length",
-        "none": "none (no cm)",
-    }.get(source, source)
-
-
 def _aspect(jpeg: bytes | None) -> float | None:
     """Width over height of a JPEG, None without a readable one."""
     if jpeg is None:
@@ -335,7 +259,7 @@ def _sides(pdf: _Page, session: Session, max_height: float) -> None:
             continue
         _crop(pdf, record, x, y, crop_height)
         pdf.set_y(y + crop_height + 1.5)
-        rows = _figure_rows(record)
+        rows = figure_rows(record)
         pdf.font(8.5, bold=True)
         label_w = max(_LABEL_W, *(pdf.get_string_width(label) + 2.0 for label, _ in rows))
         for label, value in rows:
@@ -431,11 +355,11 @@ def _trends(pdf: _Page, session: Session, history: Sequence[MeasurementRecord]) 
         side_trend = trend(mine, side, angle_kind=record.angle_kind)
         pdf.font(8.5, bold=True)
         pdf.set_x(x)
-        pdf.cell(_COL_W, 4.3, f"{side.capitalize()} ({_tests(len(side_trend.points))})")
+        pdf.cell(_COL_W, 4.3, f"{side.capitalize()} ({tests_text(len(side_trend.points))})")
         _chart(pdf, side_trend, record.id, x, top + 4.6, _COL_W, _CHART_H)
         pdf.set_y(top + 4.6 + _CHART_H + 0.8)
         pdf.font(7.5)
-        for line in _trend_lines(side_trend, record.id):
+        for line in trend_lines(side_trend, record.id):
             pdf.para(x, _COL_W, 3.4, line)
         bottoms.append(pdf.get_y())
     pdf.set_y(max(bottoms))
@@ -449,45 +373,6 @@ def _trends(pdf: _Page, session: Session, history: Sequence[MeasurementRecord]) 
         f"be measurement error. This is the re-test threshold; the {ASYMMETRY_DEG:g}° / {ASYMMETRY_CM:g} cm "
         "between sides is another one.",
     )
-
-
-def _point_of(side_trend: Trend, record_id: int | None) -> int:
-    for i, point in enumerate(side_trend.points):
-        if point.record_id == record_id:
-            return i
-    return len(side_trend.points) - 1
-
-
-def _change_words(point: TrendPoint, baseline: bool) -> str:
-    change = point.from_baseline if baseline else point.from_previous
-    parts = [f"{change.delta_deg:+.1f}° " + ("real change" if change.detectable_deg else "(within error)")]
-    if change.delta_cm is not None:
-        words = "real change" if change.detectable_cm else "(within error)"
-        parts.append(f"{change.delta_cm:+.1f} cm {words}")
-    return "; ".join(parts)
-
-
-def _trend_lines(side_trend: Trend, record_id: int | None) -> list[str]:
-    points = side_trend.points
-    lines = []
-    if len(points) < 2:
-        lines.append("First saved test of this side: the trend starts here.")
-    else:
-        i = _point_of(side_trend, record_id)
-        first = points[0].measured_at.strftime("%Y-%m-%d")
-        if i > 0:
-            lines.append(f"vs first ({first}): {_change_words(points[i], baseline=True)}")
-            previous = points[i - 1].measured_at.strftime("%Y-%m-%d")
-            if i > 1:
-                lines.append(f"vs previous ({previous}): {_change_words(points[i], baseline=False)}")
-    if side_trend.other_kind_count:
-        n = side_trend.other_kind_count
-        lines.append(
-            f"{n} older test{'s' if n != 1 else ''} of the knee-ankle axis angle not compared with these."
-            if side_trend.angle_kind == FRONT_OF_SHIN
-            else f"{n} test{'s' if n != 1 else ''} of the front-of-shin angle not compared with these."
-        )
-    return lines
 
 
 def _chart(
@@ -529,7 +414,7 @@ def _chart(
     if len(xy) > 1:
         pdf.polyline(xy)
     radius = 0.9 if len(points) <= 40 else 0.6
-    current = _point_of(side_trend, record_id)
+    current = point_of(side_trend, record_id)
     for i, ((cx, cy), point) in enumerate(zip(xy, points, strict=True)):
         colour = _RED if point.from_baseline.detectable_deg else _BLUE
         pdf.set_fill_color(*colour)
@@ -552,7 +437,7 @@ def _plan(pdf: _Page, session: Session, limit_feel: LimitFeel) -> None:
     results = _side_results(session)
     drill_plan: DrillPlan = plan(results.get("left"), results.get("right"), limit_feel)
     pdf.set_y(pdf.get_y() + 1.5)
-    pdf.heading(f"Drill plan (where the limit is felt: {_FEEL_WORDS.get(limit_feel, limit_feel)})")
+    pdf.heading(f"Drill plan (where the limit is felt: {FEEL_WORDS.get(limit_feel, limit_feel)})")
     items = list(drill_plan.items)
     half = (len(items) + 1) // 2
     top = pdf.get_y()
@@ -602,7 +487,3 @@ def _footer(pdf: _Page, session: Session) -> None:
         "McKeon 2011 and Chisholm 2012 (between sides), Bennell 1998 and Konor 2012 (norms). "
         f"History records {ids}.",
     )
-
-
-def _tests(n: int) -> str:
-    return f"{n} test{'s' if n != 1 else ''}"
