@@ -30,6 +30,7 @@ REAL = DATA / "real"
 WALK_SIDE = REAL / "sports2d_walk_side.mp4"
 TWO_PEOPLE = REAL / "sports2d_demo.mp4"
 SQUAT = REAL / "rohanx01_back_squat.mp4"  # feet side by side, the near leg is his right
+REVERSE_LUNGE = REAL / "nowva_reverse_lunge.mp4"  # side-on, feet just clear of the bottom edge
 
 #: Quality of intermediate encodes: high enough that re-encoding is not what a test measures.
 CRF = "16"

@@ -68,6 +68,7 @@ STILL = r"still image|not a video"
 TRUNCATED = r"incomplete|damaged|truncated|ends early|cut off"
 DARK = r"\bdark"
 FEET_OUT = r"(foot|feet|toe|ankle)\b.*(out of (the )?frame|not in view|in view)"
+FOOT_CUT = r"foot is cut by the edge of the frame"
 SIDE_VIEW = r"side[- ]on|side of|from the front|frontal|facing the camera|square to"
 
 CASES: dict[str, Case] = {
@@ -127,6 +128,13 @@ CASES: dict[str, Case] = {
         FEET_OUT,
         may_warn=True,
         needs=LUNGE_PORTRAIT,
+        slow=True,
+    ),
+    # The bottom edge through the front foot (its sole at 565-570 px of 720, the frame cut to 568).
+    "foot-cut-by-frame-edge": Case(
+        lambda tmp: crop_bottom(LUNGE, tmp / "cut_foot.mp4", 0.21),
+        FOOT_CUT,
+        needs=LUNGE,
         slow=True,
     ),
     # The first 1.8 s of the two-people clip: only the man, standing on a box, facing the camera.

@@ -22,7 +22,19 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
-from clips import SQUAT, TWO_PEOPLE, WALK_SIDE, hevc, hflip, missing_reason, rotated, stored_portrait, trim
+from clips import (
+    REVERSE_LUNGE,
+    SQUAT,
+    TWO_PEOPLE,
+    WALK_SIDE,
+    filtered,
+    hevc,
+    hflip,
+    missing_reason,
+    rotated,
+    stored_portrait,
+    trim,
+)
 
 import vision
 from vision import geometry
@@ -275,6 +287,19 @@ def test_feet_side_by_side_measure_the_near_leg() -> None:
     assert m.peak.heel_down
     if m.peak.shin_angle_source != "front of shin":
         assert any("could not be traced" in warning for warning in m.warnings)
+
+
+@pytest.mark.skipif(not REVERSE_LUNGE.is_file(), reason=missing_reason(REVERSE_LUNGE))
+def test_a_front_foot_cut_by_the_frame_edge_is_refused_not_measured(tmp_path: Path) -> None:
+    """The real side-on lunge measures; cropped to its middle 80 %, the bottom edge runs through the front
+    foot (and the back one): no heel or toe tip can be checked, so the clip is refused, naming the edge and
+    what to do, rather than measured on a cut foot or on the back leg."""
+    assert vision.measure(REVERSE_LUNGE).status == "ok"
+    cropped = filtered(REVERSE_LUNGE, tmp_path / "cropped.mp4", "crop=iw*0.8:ih*0.8:iw*0.1:ih*0.1")
+    outcome = measure_or_message(cropped)
+    assert isinstance(outcome, str), f"measured a cut foot: {outcome}"
+    assert "edge of the frame" in outcome
+    assert "whole foot" in outcome
 
 
 def measure_or_message(path: Path) -> Measurement | str:

@@ -16,6 +16,7 @@ from vision.pose.quality import (
     PERSON_GROW_FRACTION,
     camera_warnings,
     check_duration,
+    check_foot_clear_of_edge,
     check_leg_in_frame,
     check_person,
     check_side_on,
@@ -195,6 +196,37 @@ def test_check_leg_in_frame_raises_when_the_person_is_tiny() -> None:
     with pytest.raises(InputError) as caught:
         check_leg_in_frame(leg_points(points, vis), WIDTH, HEIGHT)
     assert "too small" in one_line(caught)
+
+
+FOOT = ("heel", "toe", "toe_tip", "heel_back", "heel_bottom")
+
+
+def test_check_foot_clear_of_edge_accepts_a_foot_well_inside() -> None:
+    check_foot_clear_of_edge(leg_points(*leg()), WIDTH, HEIGHT)
+
+
+@pytest.mark.parametrize(("frames", "cut"), [(14, True), (9, False)])
+def test_check_foot_clear_of_edge_raises_when_the_bottom_edge_cuts_the_foot_in_most_frames(
+    frames: int, cut: bool
+) -> None:
+    points, vis = leg()
+    for name in FOOT:  # the sole 5 px above the bottom edge: within 0.1 of the 115 px foot
+        points[name][:frames, 1] += 65.0
+    if not cut:
+        check_foot_clear_of_edge(leg_points(points, vis), WIDTH, HEIGHT)
+        return
+    with pytest.raises(InputError) as caught:
+        check_foot_clear_of_edge(leg_points(points, vis), WIDTH, HEIGHT)
+    assert "edge of the frame" in one_line(caught)
+
+
+def test_check_foot_clear_of_edge_reads_the_mask_toe_tip() -> None:
+    points, vis = leg()
+    points["toe_tip"][:14] = (WIDTH - 3.0, 650.0)  # the mask runs to the right edge; the landmarks stay clear
+    with pytest.raises(InputError):
+        check_foot_clear_of_edge(leg_points(points, vis), WIDTH, HEIGHT)
+    points["toe_tip"][:14] = np.nan  # not traced: only the landmarks are judged
+    check_foot_clear_of_edge(leg_points(points, vis), WIDTH, HEIGHT)
 
 
 # ---------------------------------------------------------------- person box

@@ -278,6 +278,7 @@ def check_setup(path: str | Path, seconds: float = 3.0, options: MeasureOptions 
         clip_brightness = float(np.median(brightness))
         quality.check_person(track, clip_brightness)
         choice, leg, _ = pick_leg(track, options.side)
+        quality.check_foot_clear_of_edge(leg, track.width_px, track.height_px)
         params = options.cleaning
         shin_vis = np.minimum(leg.visibility["knee"], leg.visibility["ankle"])
         foot_vis = np.minimum(leg.visibility["heel"], leg.visibility["toe"])
@@ -381,6 +382,7 @@ def analyse(
     clip_brightness = float(np.median(brightness))
     quality.check_person(track, clip_brightness)
     choice, leg, leg_choice = pick_leg(track, options.side)
+    quality.check_foot_clear_of_edge(leg, track.width_px, track.height_px)
     roll, camera = _scene(samples)
     traced = found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
     toe = refine_toe_tip(samples, choice.side, choice.facing, traced)
