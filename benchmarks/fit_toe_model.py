@@ -12,6 +12,9 @@ ratio is what :func:`vision.pose.toe_tip.refine_toe_tip` judges it by.
   ``single_sigma_foot`` the same when only one does; ``failed_sigma_foot`` when neither does (so that 95 % of
   clips sit within 2 sigma); ``landmark_sigma_foot`` for MediaPipe's foot-index landmark; ``knee_sigma_foot``
   for the front of the knee.
+* ``usual_foot_shin_ratio``: the median body's heel (the mask's) to true toe tip over knee-ankle length, where
+  the toe tip is placed when both readings give a foot under ``lost_toe_ratio`` (0.9 of the shortest such
+  ratio of any body); ``usual_sigma_foot`` half the 95th percentile of that placement's error.
 
     .venv/bin/python benchmarks/fit_toe_model.py [--data DIR ...] [--jobs 2]
 
@@ -19,6 +22,9 @@ The shipped model: ``--data ../shared/data/synthetic ../extra_synth ../extra_syn
 rendered with ``../shared/tools/synth/make_sets.py --set random --seed 777 (778) --n 24``.
 
 ``--data`` defaults to ../shared/data/synthetic (its ``tune`` split); more folders of renders may be added.
+``usual_foot_shin_ratio`` and ``usual_sigma_foot`` came later, fitted with ``--only-usual`` into the shipped
+model (its other parameters kept) on ``--data ../shared/data/synthetic ../extra_synth ../extra_synth2
+../extra_synth3 ../extra_synth5`` (``--renders`` names them; the provenance's ``usual`` entry records it).
 """
 
 from __future__ import annotations
@@ -43,6 +49,11 @@ from vision.video import VideoReader
 #: Frames either side of the truth's valid peak that are looked at.
 HALF_WINDOW = 2
 GOOD_CM = 1.5
+#: Fitted by ``--only-usual`` into a model fitted before (see the module docstring).
+USUAL_KEYS = ("usual_foot_shin_ratio", "usual_sigma_foot", "lost_toe_ratio")
+#: A foot reading under this share of the shortest true one (heel to toe over the shin) has lost the toes.
+LOST_SHARE = 0.9
+RENDERS = "make_sets.py --set random --seed 777 --n 24, and --seed 778 --n 24 (extra_synth, extra_synth2)"
 
 
 def readings(job: tuple[Path, str]) -> list[dict[str, Any]]:
@@ -75,6 +86,7 @@ def readings(job: tuple[Path, str]) -> list[dict[str, Any]]:
             for key, toe in candidates.items():
                 row[f"{key}_err_foot"] = float((toe[0] - toe_truth[0]) * facing / foot_px)
                 row[f"{key}_ratio"] = float(abs(toe[0] - heel[0]) / shin_px)
+            row["usual_ratio"] = float(abs(toe_truth[0] - heel[0]) / shin_px)
             knee = silhouette[leg.knee_front - N_LANDMARKS]
             row["knee_err_foot"] = float((knee[0] - knee_truth[0]) * facing / foot_px)
             rows.append(row)
@@ -101,7 +113,7 @@ def fit(clips: list[dict[str, float]]) -> dict[str, float]:
         if abs(c[f"{key}_err_foot"]) * c["foot_cm"] < GOOD_CM
     ]
     low, high = (float(np.quantile(good, q)) for q in (0.01, 0.99))
-    band = ToeModel(low, high, 0.0, 0.0, 0.0, 0.0, 0.0)
+    band = ToeModel(low, high, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     both, single, failed = [], [], []
     for c in clips:
         mask_ok, colour_ok = band.plausible(c["mask_ratio"]), band.plausible(c["colours_ratio"])
@@ -117,6 +129,8 @@ def fit(clips: list[dict[str, float]]) -> dict[str, float]:
         return round(max(floor, float(np.quantile(finite, 0.95)) / 2) if finite else floor, 3)
 
     toe_sigma = sigma(both, 0.01)
+    ratios = [c["usual_ratio"] for c in clips if np.isfinite(c["usual_ratio"]) and c["usual_ratio"] > 0]
+    usual = float(np.median(ratios))
     return {
         "foot_shin_ratio_low": round(low, 3),
         "foot_shin_ratio_high": round(high, 3),
@@ -125,6 +139,9 @@ def fit(clips: list[dict[str, float]]) -> dict[str, float]:
         "failed_sigma_foot": sigma(failed, 0.2),
         "landmark_sigma_foot": sigma([abs(c["landmark_err_foot"]) for c in clips], 0.05),
         "knee_sigma_foot": sigma([abs(c["knee_err_foot"]) for c in clips], 0.01),
+        "usual_foot_shin_ratio": round(usual, 3),
+        "usual_sigma_foot": sigma([abs(usual - r) / r for r in ratios], 0.02),
+        "lost_toe_ratio": round(LOST_SHARE * min(ratios), 3),
     }
 
 
@@ -133,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, nargs="+", default=[DEFAULT_DATA], help="folders with truth")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", type=Path, default=MODEL_PATH, help="where to write the model")
+    parser.add_argument(
+        "--only-usual",
+        action="store_true",
+        help="fit only usual_foot_shin_ratio and usual_sigma_foot, keeping the model's other parameters",
+    )
+    parser.add_argument("--renders", default=RENDERS, help="how the folders of renders were made")
     args = parser.parse_args(argv)
     jobs = []
     for data in args.data:
@@ -143,17 +166,21 @@ def main(argv: list[str] | None = None) -> int:
         rows = [row for clip_rows in pool.map(readings, jobs) for row in clip_rows]
     clips = per_clip(rows)
     parameters = fit(clips)
-    provenance = {
+    provenance: dict[str, Any] = {
         "fitted_on": f"{len(clips)} clips: the tune split of ../shared/data/synthetic and renders of "
         "../shared/tools/synth (never check)",
         "folders": [str(d.resolve().relative_to(REPO.parent)) for d in args.data],
         "clips": sorted({row["clip"] for row in rows}),
         "script": "benchmarks/fit_toe_model.py",
-        "renders": "make_sets.py --set random --seed 777 --n 24, and --seed 778 --n 24 "
-        "(extra_synth, extra_synth2)",
+        "renders": args.renders,
         "date": datetime.date.today().isoformat(),
         "check_figures": "benchmarks/centimetres.py --split check (README, Accuracy)",
     }
+    if args.only_usual:
+        model = json.loads(args.output.read_text())
+        usual = {key: parameters[key] for key in USUAL_KEYS}
+        parameters = model["parameters"] | usual
+        provenance = model["provenance"] | {"usual": provenance | {"parameters": sorted(USUAL_KEYS)}}
     args.output.write_text(json.dumps({"parameters": parameters, "provenance": provenance}, indent=2) + "\n")
     out(json.dumps(parameters, indent=1))
     out(f"wrote {args.output}")

@@ -8,9 +8,19 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from vision.metrics.distances import toe_warning
 from vision.pose.landmarks import N_LANDMARKS, N_SILHOUETTE, FramePose, LegLandmarks, SampledFrame
 from vision.pose.legs import POINT_NAMES, LegPoints
-from vision.pose.toe_tip import MODEL, grabcut_toe_px, near_reference, refine_toe_tip, with_gap_doubt
+from vision.pose.toe_tip import (
+    MASK_SOURCE,
+    MODEL,
+    SHIN_SOURCE,
+    ToeTip,
+    grabcut_toe_px,
+    near_reference,
+    refine_toe_tip,
+    with_gap_doubt,
+)
 
 FloatArray = npt.NDArray[np.float64]
 SIDE = "left"
@@ -123,10 +133,24 @@ def test_agreeing_readings_are_checked_by_each_other() -> None:
     assert toe.sigma_foot == pytest.approx(MODEL.toe_sigma_foot, abs=0.005)
 
 
-def test_a_foot_of_an_impossible_length_is_said_to_be_unreliable() -> None:
-    # The same foot under a shin twice as long: 0.33 of the shin, for either reading.
-    toe = refine_toe_tip([scene("dropout", shin_px=480.0)] * 3, SIDE, facing=1, silhouette=True)
+def test_a_foot_too_short_for_any_body_ends_where_the_usual_foot_for_the_shin_does() -> None:
+    # The same foot under a shin three times as long: 0.22 of the shin, for either reading (toes lost).
+    toe = refine_toe_tip([scene("dropout", shin_px=720.0)] * 3, SIDE, facing=1, silhouette=True)
     assert not toe.plausible
+    assert toe.source == SHIN_SOURCE
+    assert toe.sigma_foot == MODEL.usual_sigma_foot
+    assert toe.foot_shin_ratio < MODEL.foot_shin_ratio_low
+    centre = np.mean([[305.0, 395.0], [430.0, 398.0]], axis=0)
+    tip = centre + toe.from_foot_px
+    assert tip[0] == pytest.approx(HEEL_BACK[0] + MODEL.usual_foot_shin_ratio * 720.0)
+    assert tip[1] == pytest.approx(398.0)  # the foot-index landmark's height
+
+
+def test_a_foot_too_long_for_any_body_is_said_to_be_unreliable() -> None:
+    # The same foot under a shin shorter than the foot: 1.07 of the shin, for either reading.
+    toe = refine_toe_tip([scene("none", shin_px=150.0)] * 3, SIDE, facing=1, silhouette=True)
+    assert not toe.plausible
+    assert toe.source == MASK_SOURCE
     assert toe.sigma_foot == MODEL.failed_sigma_foot
     assert toe.from_foot_px is None
 
@@ -137,6 +161,9 @@ def test_without_a_mask_the_foot_index_landmark_stands_with_its_own_doubt() -> N
     assert toe.sigma_foot == MODEL.landmark_sigma_foot
     leg = planted_leg(np.array([[460.0, 400.0], [420.0, 400.0]]))
     assert toe.track(leg) is leg.toe_tip
+
+
+MASK_TOE = ToeTip(None, MASK_SOURCE, MODEL.single_sigma_foot, True, 0.67)
 
 
 def planted_leg(mask_toe_tip_px: FloatArray) -> LegPoints:
@@ -156,9 +183,7 @@ def test_the_mask_toe_stands_where_it_gives_the_foot_its_usual_length() -> None:
     mask_toe = np.array(
         [[458.0, 400.0], [462.0, 401.0], [400.0, 400.0], [401.0, 399.0], [511.0, 400.0], [460.0, 399.0]]
     )
-    toe = refine_toe_tip([scene("dropout", shin_px=480.0)], SIDE, facing=1, silhouette=True)
-    assert toe.source == "mask"
-    track = toe.track(planted_leg(mask_toe))
+    track = MASK_TOE.track(planted_leg(mask_toe))
     usual = [0, 1, 5]
     np.testing.assert_array_equal(track[usual], mask_toe[usual])
     np.testing.assert_allclose(track[2:5], [[460.0, 400.0]] * 3)
@@ -166,5 +191,18 @@ def test_the_mask_toe_stands_where_it_gives_the_foot_its_usual_length() -> None:
 
 def test_a_mask_toe_without_a_usual_length_is_left_as_it_is() -> None:
     mask_toe = np.array([[400.0, 400.0], [np.nan, np.nan], [520.0, 400.0]])
-    toe = refine_toe_tip([scene("dropout", shin_px=480.0)], SIDE, facing=1, silhouette=True)
-    np.testing.assert_array_equal(toe.track(planted_leg(mask_toe)), mask_toe)
+    np.testing.assert_array_equal(MASK_TOE.track(planted_leg(mask_toe)), mask_toe)
+
+
+@pytest.mark.parametrize(
+    ("toe", "words"),
+    [
+        (ToeTip(np.zeros(2), SHIN_SOURCE, MODEL.usual_sigma_foot, False, 0.22), "usual foot for this shin"),
+        (ToeTip(None, MASK_SOURCE, MODEL.failed_sigma_foot, False, 1.07), "rough"),
+    ],
+)
+def test_a_toe_tip_not_placed_reliably_says_how_it_was_placed(toe: ToeTip, words: str) -> None:
+    warning = toe_warning(toe)
+    assert f"reads {toe.foot_shin_ratio:.2f} of the knee-ankle length" in warning
+    assert words in warning
+    assert "\n" not in warning

@@ -19,7 +19,7 @@ from vision import geometry
 from vision.advice import norms
 from vision.metrics.angles import CameraDoubt
 from vision.pose.toe_tip import MODEL as TOE_MODEL
-from vision.pose.toe_tip import ToeTip
+from vision.pose.toe_tip import SHIN_SOURCE, ToeTip
 from vision.results import FrameSeries, PeakResult, RepResult, WallResult
 from vision.scene.calibration import FloorScale
 from vision.scene.camera import CameraPose
@@ -106,14 +106,7 @@ def peak_result(
 def centimetre_warnings(peak: PeakResult, toe: ToeTip) -> list[str]:
     """Plain-words doubts about the centimetres: a toe tip that gives a foot of an impossible length, and any
     distance known to worse than :data:`norms.ROUGH_CM`."""
-    warnings = []
-    if not toe.plausible:
-        low, high = TOE_MODEL.foot_shin_ratio_low, TOE_MODEL.foot_shin_ratio_high
-        warnings.append(
-            f"the toe tip could not be placed reliably (heel to toe reads {toe.foot_shin_ratio:.2f} of the "
-            f"knee-ankle length, where {low:.2f}-{high:.2f} is usual): the centimetres are rough; film the "
-            "whole foot, on a floor of another colour than the foot or shoe"
-        )
+    warnings = [] if toe.plausible else [toe_warning(toe)]
     figures = [("knee over toe", peak.knee_over_toe_cm, peak.knee_over_toe_uncertainty_cm)]
     if peak.wall is not None:
         figures.append(("toe to wall", peak.wall.toe_to_wall_cm, peak.wall.toe_to_wall_uncertainty_cm))
@@ -124,6 +117,23 @@ def centimetre_warnings(peak: PeakResult, toe: ToeTip) -> list[str]:
                 f"{value:.1f} cm as a rough figure"
             )
     return warnings
+
+
+def toe_warning(toe: ToeTip) -> str:
+    """Plain words for a toe tip that no reading placed on a foot of a possible length."""
+    low, high = TOE_MODEL.foot_shin_ratio_low, TOE_MODEL.foot_shin_ratio_high
+    usual = TOE_MODEL.usual_foot_shin_ratio
+    placed = (
+        f"it is placed where the usual foot for this shin ends ({usual:.2f} of it), so the centimetres are "
+        "approximate"
+        if toe.source == SHIN_SOURCE
+        else "the centimetres are rough"
+    )
+    return (
+        f"the toe tip could not be placed reliably (heel to toe reads {toe.foot_shin_ratio:.2f} of the "
+        f"knee-ankle length, where {low:.2f}-{high:.2f} is usual): {placed}; film the whole foot, on a floor "
+        "of another colour than the foot or shoe"
+    )
 
 
 def points_sigma_cm(toe: ToeTip, foot_cm: float, value_cm: float, scale: FloorScale, knee: bool) -> float:

@@ -11,7 +11,9 @@ the usual place from the foot's landmarks: a planted foot's toes do not move.
 
 Two readings of the toe (the mask's and the colours') are then weighed by what a foot can be: heel to toe,
 a foot is 0.57-0.75 of the knee-ankle length on every body measured (:class:`ToeModel`). A reading outside
-that band is not used; when both are outside it, the toe tip is not known well and its doubt says so.
+that band is not used; when both are outside it, the toe tip is not known well and its doubt says so. When
+both give a foot far too short for any body (the toes lost against the floor), the toe tip is placed where the
+usual foot for the shin ends, with that placement's own doubt.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ REFERENCE_NEAR_FOOT = 0.2
 MASK_FOOT_TOLERANCE = 0.1
 MASK_SOURCE = "mask"
 LANDMARK_SOURCE = "foot-index landmark"
+SHIN_SOURCE = "the usual foot for the shin (the toes not seen)"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,11 @@ class ToeModel:
         failed_sigma_foot: the same when neither passed (the figure is then called doubtful).
         landmark_sigma_foot: the same for MediaPipe's foot-index landmark (no mask at all).
         knee_sigma_foot: 1-sigma error of the front of the knee, in foot lengths.
+        usual_foot_shin_ratio: heel (the mask's back of the heel) to the true toe tip over knee-ankle
+            length, in the median body: where the toe tip is placed when both readings give a foot shorter
+            than ``lost_toe_ratio`` (the toes lost against the floor).
+        usual_sigma_foot: 1-sigma error of that placement, in foot lengths.
+        lost_toe_ratio: 0.9 of the shortest such ratio on any body the model was fitted on.
     """
 
     foot_shin_ratio_low: float
@@ -72,6 +80,9 @@ class ToeModel:
     failed_sigma_foot: float
     landmark_sigma_foot: float
     knee_sigma_foot: float
+    usual_foot_shin_ratio: float
+    usual_sigma_foot: float
+    lost_toe_ratio: float
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> ToeModel:
@@ -273,10 +284,11 @@ def refine_toe_tip(
     if not silhouette:
         return ToeTip(None, LANDMARK_SOURCE, model.landmark_sigma_foot, True, float("nan"))
     leg = LegLandmarks.of(side)
-    mask_toe, colour_toe, heel, shin, centre = [], [], [], [], []
+    mask_toe, colour_toe, heel, shin, centre, toe_y = [], [], [], [], [], []
     for sample in samples:
         xy = sample.pose.xy_px
         centre.append(foot_centre_px(xy[[leg.heel, leg.toe]]))
+        toe_y.append(xy[leg.toe, 1])
         mask_toe.append(sample.pose.silhouette_px[leg.toe_tip - N_LANDMARKS])
         heel.append(sample.pose.silhouette_px[leg.heel_back - N_LANDMARKS])
         shin.append(float(np.linalg.norm(xy[leg.knee] - xy[leg.ankle])))
@@ -305,4 +317,14 @@ def refine_toe_tip(
         return ToeTip(from_foot, "image colours", model.single_sigma_foot, True, colour_ratio)
     if mask_ok:
         return ToeTip(None, MASK_SOURCE, model.single_sigma_foot, True, mask_ratio)
+    readings = [r for r in (mask_ratio, colour_ratio) if math.isfinite(r)]
+    if readings and max(readings) < model.lost_toe_ratio:
+        # Both feet far too short for any body: the toes are lost against the floor. A foot's length
+        # follows the shin's more closely than either lost reading follows the toes.
+        usual = np.column_stack([heel_arr[:, 0] + facing * model.usual_foot_shin_ratio * shin_px, toe_y])
+        from_centre = usual - np.array(centre)
+        placed = np.all(np.isfinite(from_centre), axis=1)
+        if placed.any():
+            from_usual = np.median(from_centre[placed], axis=0)
+            return ToeTip(from_usual, SHIN_SOURCE, model.usual_sigma_foot, False, max(readings))
     return ToeTip(None, MASK_SOURCE, model.failed_sigma_foot, False, mask_ratio)
