@@ -15,7 +15,17 @@ import pytest
 
 from vision.errors import InputError
 from vision.pose.landmarks import N_LANDMARKS, N_SILHOUETTE, Landmark, LegLandmarks, PoseTrack, Side
-from vision.pose.legs import POINT_NAMES, LegPoints, choose_leg, facing_direction, leg_points, legs_merged
+from vision.pose.legs import (
+    FOOT_POINT_NAMES,
+    POINT_NAMES,
+    LegPoints,
+    choose_leg,
+    facing_direction,
+    foot_at_edge,
+    leg_points,
+    legs_merged,
+    without_foot,
+)
 from vision.pose.tested_leg import pick_leg
 
 FloatArray = npt.NDArray[np.float64]
@@ -283,6 +293,40 @@ def test_leg_points_shape_validation(bad: str) -> None:
     points[bad] = np.zeros((4, 2))
     with pytest.raises(ValueError, match=bad):
         LegPoints(**points, visibility={})
+
+
+# ---------------------------------------------------------------- a foot at the frame's edge
+
+
+def front_leg_points(front: dict[str, FloatArray]) -> LegPoints:
+    return LegPoints(visibility={name: np.full(N_FRAMES, FRONT_VIS) for name in LANDMARK_PARTS}, **front)
+
+
+def test_a_foot_near_the_frames_edge_is_marked_and_its_points_go_missing() -> None:
+    front, _ = lunge_legs()
+    # The 115 px foot's sole 10 px above the bottom edge in frames 5-9 (within 0.1 foot lengths), and the
+    # mask's toe tip 20 px from the right edge (beyond 0.1 of a foot) in frame 12.
+    for name in FOOT_POINT_NAMES:
+        front[name][5:10, 1] += HEIGHT - 10.0 - front["heel_bottom"][5:10, 1]
+    front["toe_tip"][12] = (WIDTH - 20.0, 650.0)
+    leg = front_leg_points(front)
+    at_edge = foot_at_edge(leg, WIDTH, HEIGHT)
+    np.testing.assert_array_equal(np.flatnonzero(at_edge), [5, 6, 7, 8, 9])
+    cut = without_foot(leg, at_edge)
+    for name in FOOT_POINT_NAMES:
+        assert np.isnan(getattr(cut, name)[at_edge]).all(), name
+        np.testing.assert_array_equal(getattr(cut, name)[~at_edge], getattr(leg, name)[~at_edge])
+    for name in ("knee", "ankle", "knee_front", "shin_front_top"):
+        np.testing.assert_array_equal(getattr(cut, name), getattr(leg, name))
+    assert (cut.visibility["heel"][at_edge] == 0.0).all()
+    assert (cut.visibility["knee"] == FRONT_VIS).all()
+
+
+def test_an_untraced_mask_outline_is_not_at_the_edge() -> None:
+    front, _ = lunge_legs()
+    front["heel_bottom"][:] = np.nan
+    front["toe_tip"][:] = np.nan
+    assert not foot_at_edge(front_leg_points(front), WIDTH, HEIGHT).any()
 
 
 # ---------------------------------------------------------------- which leg the pipeline measures

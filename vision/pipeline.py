@@ -41,7 +41,7 @@ from vision.metrics.series import (
 from vision.metrics.timeseries import CleaningParams, RepParams, find_reps
 from vision.pose import quality
 from vision.pose.landmarks import FramePose, PoseEstimator, PoseTrack, SampledFrame, Side
-from vision.pose.legs import camera_view
+from vision.pose.legs import camera_view, foot_at_edge, without_foot
 from vision.pose.tested_leg import pick_leg
 from vision.pose.toe_tip import (
     ToeTip,
@@ -383,6 +383,8 @@ def analyse(
     quality.check_person(track, clip_brightness)
     choice, leg, leg_choice = pick_leg(track, options.side)
     quality.check_foot_clear_of_edge(leg, track.width_px, track.height_px)
+    # Where the frame's edge may cut the foot, neither its heel's rise nor its toes are read.
+    leg = without_foot(leg, foot_at_edge(leg, track.width_px, track.height_px))
     roll, camera = _scene(samples)
     traced = found_share(leg, SILHOUETTE_POINTS) >= MIN_SILHOUETTE_SHARE
     toe = refine_toe_tip(samples, choice.side, choice.facing, traced)

@@ -9,10 +9,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision import geometry
 from vision.errors import InputError
 from vision.pose.landmarks import Landmark, PoseTrack
-from vision.pose.legs import LegChoice, LegPoints
+from vision.pose.legs import LegChoice, LegPoints, foot_at_edge, inside_frame
 from vision.video import VideoInfo
 
 FloatArray = npt.NDArray[np.float64]
@@ -30,11 +29,6 @@ LOW_VISIBILITY = 0.75
 MIN_FOOT_TO_SHIN = 0.35
 JUMP_SHIN_LENGTHS = 0.75  # the hips moving this far between analysed frames means someone else took over
 MAX_SHOULDER_SPREAD = 0.5  # shoulder separation in the image, in shin lengths (see check_side_on)
-#: A foot point nearer the frame's edge than this many foot lengths may be cut off by it. On every whole-foot
-#: clip here (the 48 shared renders, the real clips and their re-encodings) the foot's points stay at least
-#: 0.56 foot lengths from the edge in 90% of frames and never come within 0.1; a real lunge cropped through
-#: the front foot has 86% of its frames within it.
-EDGE_MARGIN_FOOT = 0.1
 
 
 def check_duration(duration_s: float) -> None:
@@ -128,7 +122,7 @@ def check_leg_in_frame(leg: LegPoints, width_px: int, height_px: int) -> None:
     """The tested leg's knee, ankle, heel and toe must be inside the frame and visible in most frames."""
     ok = np.ones(leg.knee.shape[0], dtype=bool)
     for name in ("knee", "ankle", "heel", "toe"):
-        inside = _inside_frame(getattr(leg, name), width_px, height_px, 0.0)
+        inside = inside_frame(getattr(leg, name), width_px, height_px, 0.0)
         ok &= inside & (leg.visibility[name] >= MIN_VISIBILITY)
     found = np.isfinite(leg.knee[:, 0])
     if found.any() and ok[found].mean() < MIN_LEG_IN_FRAME_SHARE:
@@ -144,31 +138,15 @@ def check_leg_in_frame(leg: LegPoints, width_px: int, height_px: int) -> None:
 
 
 def check_foot_clear_of_edge(leg: LegPoints, width_px: int, height_px: int) -> None:
-    """The tested foot must stay clear of the frame's edge (:data:`EDGE_MARGIN_FOOT`) in most frames where
+    """The tested foot must stay clear of the frame's edge (:func:`legs.foot_at_edge`) in most frames where
     it is seen: a foot the edge cuts through shows neither its heel's rise nor its toe tip."""
-    margin_px = EDGE_MARGIN_FOOT * geometry.median_finite(geometry.segment_length_px(leg.heel, leg.toe))
     seen = np.isfinite(leg.heel[:, 0]) & np.isfinite(leg.toe[:, 0])
-    clear = seen.copy()
-    for name in ("heel", "toe", "toe_tip", "heel_back", "heel_bottom"):
-        point = getattr(leg, name)
-        clear &= ~np.isfinite(point[:, 0]) | _inside_frame(point, width_px, height_px, margin_px)
-    if seen.any() and clear[seen].mean() < MIN_LEG_IN_FRAME_SHARE:
+    at_edge = foot_at_edge(leg, width_px, height_px)
+    if seen.any() and at_edge[seen].mean() > 1.0 - MIN_LEG_IN_FRAME_SHARE:
         raise InputError(
             "the tested foot is cut by the edge of the frame in most of the clip: place the camera so the "
             "whole foot, with some floor around it, stays in view"
         )
-
-
-def _inside_frame(
-    point_px: FloatArray, width_px: int, height_px: int, margin_px: float
-) -> npt.NDArray[np.bool_]:
-    """Frames (n,) whose point (n, 2) lies inside the frame, at least ``margin_px`` from its edges."""
-    x, y = point_px[:, 0], point_px[:, 1]
-    with np.errstate(invalid="ignore"):
-        inside: npt.NDArray[np.bool_] = (
-            (x >= margin_px) & (x < width_px - margin_px) & (y >= margin_px) & (y < height_px - margin_px)
-        )
-    return inside
 
 
 def scene_warnings(
