@@ -3,7 +3,7 @@ trend's lines (:mod:`vision.output.report_pdf` lays them out)."""
 
 from __future__ import annotations
 
-from vision.advice.norms import ROUGH_CM, classify
+from vision.advice.norms import ROUGH_CM, classify, round_half
 from vision.advice.trends import Trend, TrendPoint
 from vision.storage import FRONT_OF_SHIN, MeasurementRecord
 
@@ -20,16 +20,11 @@ FEEL_WORDS: dict[str, str] = {
 }
 
 
-def half_angle(value: float) -> float:
-    """To the nearest half degree, as the page prints angles."""
-    return round(value * 2) / 2
-
-
 def angle_text(value: float, uncertainty: float | None) -> str:
     """An angle with its ± (at least 0.5°)."""
-    text = f"{half_angle(value):.1f}°"
+    text = f"{round_half(value):.1f}°"
     if uncertainty is not None:
-        text += f" ± {max(half_angle(uncertainty), 0.5):.1f}°"
+        text += f" ± {max(round_half(uncertainty), 0.5):.1f}°"
     return text
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from vision import geometry
 from vision.pose.landmarks import Landmark, LegLandmarks, PoseTrack, Side
 
 FloatArray = npt.NDArray[np.float64]
@@ -226,9 +227,8 @@ def foot_at_edge(leg: LegPoints, width_px: int, height_px: int) -> npt.NDArray[n
     """Frames (n,) where a point of the tested foot (its landmarks, or the mask's outline where traced) lies
     within :data:`EDGE_MARGIN_FOOT` foot lengths of the frame's edge, or beyond it: the edge may cut the foot
     there."""
-    foot = np.linalg.norm(leg.toe - leg.heel, axis=1)
-    finite = foot[np.isfinite(foot)]
-    margin_px = EDGE_MARGIN_FOOT * float(np.median(finite)) if finite.size else 0.0
+    foot_px = geometry.median_finite(geometry.segment_length_px(leg.heel, leg.toe))
+    margin_px = float(np.nan_to_num(EDGE_MARGIN_FOOT * foot_px))  # no foot seen: no margin
     at_edge = np.zeros(leg.knee.shape[0], dtype=bool)
     for name in FOOT_POINT_NAMES:
         point = getattr(leg, name)
