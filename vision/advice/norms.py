@@ -88,6 +88,13 @@ ASYMMETRY_CM = 1.5
 
 _SEVERITY: tuple[Classification, ...] = ("limited", "borderline", "normal")
 
+#: What each band means, in the words the app's finding and the report print.
+BAND_WORDS: dict[Classification, str] = {
+    "limited": "limited (below the range of healthy adults)",
+    "borderline": "borderline (in the lower half of the healthy range)",
+    "normal": "normal (in or above the middle of the healthy range)",
+}
+
 
 @dataclass(frozen=True)
 class SideResult:

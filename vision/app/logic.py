@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vision import pipeline
-from vision.advice.norms import round_half
+from vision.advice.norms import BAND_WORDS, round_half
 from vision.app.clips import (
     DEFAULT_MAX_UPLOAD_MB,
     SampleClip,
@@ -63,7 +63,6 @@ from vision.app.tables import (
     trend_rows,
 )
 from vision.app.words import (
-    BAND_WORDS,
     NEXT_STEPS,
     SCALE_WORDS,
     SHIN_ANGLE_HELP,

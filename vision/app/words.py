@@ -15,6 +15,7 @@ from vision.advice import norms
 from vision.advice.norms import (
     ASYMMETRY_CM,
     ASYMMETRY_DEG,
+    BAND_WORDS,
     BENNELL_1998,
     HEALTHY_RANGE_CM,
     HEALTHY_RANGE_DEG,
@@ -311,11 +312,6 @@ BAND_TITLES: dict[Classification, str] = {
     "limited": "Limited",
     "borderline": "Borderline",
     "normal": "Normal",
-}
-BAND_WORDS: dict[Classification, str] = {
-    "limited": "limited (below the range of healthy adults)",
-    "borderline": "borderline (in the lower half of the healthy range)",
-    "normal": "normal (in or above the middle of the healthy range)",
 }
 
 

@@ -3,15 +3,10 @@ trend's lines (:mod:`vision.output.report_pdf` lays them out)."""
 
 from __future__ import annotations
 
-from vision.advice.norms import ROUGH_CM, classify, round_half
+from vision.advice.norms import BAND_WORDS, ROUGH_CM, classify, round_half
 from vision.advice.trends import Trend, TrendPoint
 from vision.storage import FRONT_OF_SHIN, MeasurementRecord
 
-BAND_WORDS: dict[str, str] = {
-    "limited": "limited (below healthy adults)",
-    "borderline": "borderline (low healthy range)",
-    "normal": "normal (mid healthy range or above)",
-}
 FEEL_WORDS: dict[str, str] = {
     "front_pinch": "a pinch at the front of the ankle",
     "calf_pull": "a pull in the calf",
