@@ -33,8 +33,8 @@ browser:
 	else echo "note: chromium not found and cannot be installed here; the browser tests will be skipped"; fi
 
 lint: venv
-	$(VENV)/bin/ruff check vision tests benchmarks app.py
-	$(VENV)/bin/ruff format --check vision tests benchmarks app.py
+	$(VENV)/bin/ruff check vision tests benchmarks app.py app_pages
+	$(VENV)/bin/ruff format --check vision tests benchmarks app.py app_pages
 	$(VENV)/bin/mypy
 
 test: lint browser

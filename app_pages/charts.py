@@ -3,7 +3,7 @@ so a phone-width screen keeps the chart's full width."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import altair as alt
 import pandas as pd
@@ -44,7 +44,8 @@ def angle_chart(analyses: dict[Side, al.ClipAnalysis], colour_by_side: bool) -> 
     if not reps.empty:
         spans, peaks, labels = _rep_layers(reps, legend=not colour_by_side)
         layers = [spans, raw, line, peaks, labels]
-    return alt.layer(*layers).resolve_scale(color="independent").properties(height=200, autosize=FIT_WIDTH)
+    chart = alt.layer(*layers).resolve_scale(color="independent").properties(height=200, autosize=FIT_WIDTH)
+    return cast(alt.LayerChart, chart)  # altair types resolve_scale as Any
 
 
 def _rep_layers(reps: pd.DataFrame, legend: bool) -> list[Any]:
@@ -87,7 +88,9 @@ def _rep_layers(reps: pd.DataFrame, legend: bool) -> list[Any]:
     return [spans, peaks, labels]
 
 
-def trend_chart(rows: list[dict[str, Any]], band: al.Band | None, title: str) -> alt.LayerChart:
+def trend_chart(
+    rows: list[dict[str, Any]], band: al.Band | None, title: str
+) -> alt.LayerChart | alt.FacetChart:
     """One side's saved shin angles, one column per test (its date written once), the measurement-error
     band around the first test, and each test's change against the first in words."""
     data = pd.DataFrame(rows)
@@ -151,7 +154,7 @@ def norm_gauge(gauge: app_tables.Gauge) -> alt.LayerChart:
         .mark_point(shape="diamond", filled=True, size=160, color="#1f2933", opacity=1, yOffset=6)
         .encode(alt.X("value:Q", scale=x_scale), y, tooltip=[alt.Tooltip("label:N", title=gauge.title)])
     )
-    return (
+    chart = (
         alt.layer(band_layer, names, error, mark)
         .properties(
             height=40,
@@ -160,3 +163,4 @@ def norm_gauge(gauge: app_tables.Gauge) -> alt.LayerChart:
         )
         .configure_view(stroke=None)
     )
+    return cast(alt.LayerChart, chart)  # altair types configure_view as Any

@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_pages import charts
 from app_pages.session import open_store, person
+from vision.advice.norms import MDC_DEG
 from vision.advice.trends import trend
 from vision.app import logic as al
 from vision.app import words as app_words
@@ -47,7 +48,7 @@ def history_body(store: HistoryStore) -> None:
         column_config={"Angle taken along": wide, "Scale from": wide, "Notes": wide, "Clip": wide},
     )
     trends(records)
-    st.caption(f"Shaded band: the first test ± {app_words.norms.MDC_DEG:g}°. {app_words.THRESHOLDS_LINE}")
+    st.caption(f"Shaded band: the first test ± {MDC_DEG:g}°. {app_words.THRESHOLDS_LINE}")
     buffer = io.StringIO()
     store.export_csv(buffer, person=who)
     st.download_button(

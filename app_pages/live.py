@@ -7,6 +7,7 @@ import queue
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import streamlit as st
 from streamlit import config as st_config
 
@@ -75,7 +76,7 @@ def live_streamer(recorder: al.LiveRecorder) -> Any:
         return None
 
     def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
-        image = frame.to_ndarray(format="bgr24")
+        image = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)  # bgr24 is 8-bit already
         drawn = recorder.process(image, frame.time)
         return av.VideoFrame.from_ndarray(drawn, format="bgr24")
 

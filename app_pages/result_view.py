@@ -16,6 +16,7 @@ from vision.app import logic as al
 from vision.app import tables as app_tables
 from vision.app import words as app_words
 from vision.errors import InputError
+from vision.output.peak_crop import PeakRecordFields, record_fields
 from vision.pose.landmarks import Side
 from vision.results import Measurement
 from vision.storage import HistoryStore
@@ -234,13 +235,11 @@ def save_form(analysis: al.ClipAnalysis, key: str) -> None:
     st.rerun()  # the confirmation replaces the form: the same result cannot be saved twice
 
 
-def peak_fields(analysis: al.ClipAnalysis) -> dict[str, object]:
+def peak_fields(analysis: al.ClipAnalysis) -> PeakRecordFields:
     """What a saved test keeps besides its figures, so its PDF report can be made again from the history:
     the ± of each figure, the knee-ankle line and a crop of the annotated peak frame."""
-    from vision.output.peak_crop import record_fields  # the PDF's own rules for what it needs
-
     image = al.decode_png(analysis.peak_png) if analysis.peak_png else None
-    return dict(record_fields(analysis.measurement, image))
+    return record_fields(analysis.measurement, image)  # the PDF's own rules for what it needs
 
 
 def save(analysis: al.ClipAnalysis, notes: str, keep_video: bool) -> tuple[int, str]:

@@ -21,6 +21,7 @@ from vision.advice.drills import DrillPlan, LimitFeel, plan
 from vision.advice.norms import Side
 from vision.app import clips as app_clips
 from vision.errors import InputError
+from vision.startup import VIDEO_SUFFIXES
 from vision.storage import HistoryStore, default_db_path
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from vision.scene.calibration import Paper
 
 ROOT = Path(__file__).resolve().parents[1]
-UPLOAD_TYPES = [suffix.lstrip(".") for suffix in app_clips.VIDEO_SUFFIXES]
+UPLOAD_TYPES = [suffix.lstrip(".") for suffix in VIDEO_SUFFIXES]
 PAPERS: dict[str, Paper | None] = {"No sheet": None, "A4 sheet": "a4", "US Letter sheet": "letter"}
 LIMIT_FEELS: dict[str, LimitFeel] = {
     "A pinch at the front of the ankle": "front_pinch",

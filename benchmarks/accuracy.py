@@ -85,7 +85,7 @@ def rep_of(m: Measurement, truth_rep: dict[str, Any]) -> list[int]:
     return [i for i, rep in enumerate(m.reps) if first <= rep.peak_frame <= last]
 
 
-def hold_readings(m: Measurement, truth_rep: dict[str, Any]) -> dict[str, float] | None:
+def hold_readings(m: Measurement, truth_rep: dict[str, Any]) -> dict[str, float | str] | None:
     """Raw per-frame readings (before the fitted model) over the hold of the measured rep matching the
     truth's valid peak rep: the inputs of ``fit_angle_model.py``."""
     matches = rep_of(m, truth_rep)

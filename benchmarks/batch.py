@@ -27,6 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from common import REPO, cpus, load_average, out
 
@@ -69,9 +70,9 @@ def serial(clips: list[Path]) -> Run:
         command = [sys.executable, "-c", _MEASURE_ONE, str(CONSOLE_SCRIPT), "measure", str(clip), "--json"]
         done = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
         peaks.append(float(done["peak_mb"]))
-        data = json.loads(done["stdout"]) if done["code"] in (0, 3) else {"status": "error"}
-        peak = data.get("peak") or {}
-        wall = peak.get("wall") or {}
+        data: dict[str, Any] = json.loads(done["stdout"]) if done["code"] in (0, 3) else {"status": "error"}
+        peak: dict[str, Any] = data.get("peak") or {}
+        wall: dict[str, Any] = peak.get("wall") or {}
         values = {"status": data.get("status"), "side": data.get("side")} | peak | wall
         figures[clip.name] = tuple(_cell(values.get(column)) for column in FIGURE_COLUMNS)
     seconds = time.perf_counter() - start

@@ -65,7 +65,8 @@ def bench_pose_and_draw(frames: list[npt.NDArray[np.uint8]]) -> list[float]:
     with PoseEstimator(tracking=True) as estimator:
         for i, image in enumerate(frames):
             start = time.perf_counter()
-            pose = estimator.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), i, i / 30)
+            rgb = np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+            pose = estimator.process(rgb, i, i / 30)
             leg = live_leg(pose, WIDTH, HEIGHT)
             draw_leg(image, leg.points_px, leg.shin_angle_deg, lines=[f"shin {leg.shin_angle_deg or 0:.1f}°"])
             durations.append(time.perf_counter() - start)
