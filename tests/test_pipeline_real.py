@@ -302,6 +302,23 @@ def test_a_front_foot_cut_by_the_frame_edge_is_refused_not_measured(tmp_path: Pa
     assert "whole foot" in outcome
 
 
+@pytest.mark.skipif(not REVERSE_LUNGE.is_file(), reason=missing_reason(REVERSE_LUNGE))
+def test_a_clip_over_1920_px_is_measured_as_the_same_clip_at_1080p(tmp_path: Path) -> None:
+    """A phone filming at 1440p or 4K gives the same result: the frames are analysed shrunk to 1920 px on
+    their long side (the upscaled clip's frames are then the original's at 1.5x), not at full size."""
+    start_s, duration_s = 9.0, 8.0  # around the deepest rep (13.4 s)
+    original = vision.measure(trim(REVERSE_LUNGE, tmp_path / "720p.mp4", start_s, duration_s))
+    big = trim(REVERSE_LUNGE, tmp_path / "1440p.mp4", start_s, duration_s, vf="scale=2560:1440")
+    upscaled = vision.measure(big)
+    assert (upscaled.video.width, upscaled.video.height) == (2560, 1440)
+    assert upscaled.video.analysed_scale == pytest.approx(0.75)
+    assert original.peak is not None
+    assert upscaled.peak is not None
+    assert abs(upscaled.peak.shin_angle_deg - original.peak.shin_angle_deg) < ANGLE_TOLERANCE_DEG
+    assert abs(upscaled.peak.tibia_axis_deg - original.peak.tibia_axis_deg) < ANGLE_TOLERANCE_DEG
+    assert abs(upscaled.peak.time_s - original.peak.time_s) < 0.2
+
+
 def measure_or_message(path: Path) -> Measurement | str:
     """The Measurement, or the message of the InputError (any other exception propagates: a failure)."""
     try:

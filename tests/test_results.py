@@ -162,6 +162,7 @@ def test_to_dict_values() -> None:
         "rotation_deg": 90,
         "duration_s": 10.01,
         "codec": "h264",
+        "analysed_scale": 1.0,
     }
     assert "frames" not in data  # no per-frame arrays
     first, second = data["reps"]

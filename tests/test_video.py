@@ -216,6 +216,43 @@ def test_rotation_tag_is_applied(tmp_path: Path, rotation_deg: int) -> None:
         assert read_index(frame.image) == frame.index
 
 
+@pytest.mark.parametrize("rotation_deg", [0, 90])
+def test_frames_over_the_analysed_size_are_shrunk(tmp_path: Path, rotation_deg: int) -> None:
+    """A 2560x1440 clip (a 1440p or 4K phone clip) is analysed with its long side at 1920 px, upright, and
+    the reader says by how much and what the file's size was."""
+    upright = [
+        cv2.resize(pattern(i, 320, 180), (2560, 1440), interpolation=cv2.INTER_NEAREST) for i in range(4)
+    ]
+    if rotation_deg:
+        upright = [np.ascontiguousarray(np.rot90(image, k=-1)) for image in upright]  # portrait, upright
+    stored = [np.ascontiguousarray(np.rot90(image, k=rotation_deg // 90)) for image in upright]
+    path = write_clip(tmp_path / "stored.mp4", stored)
+    if rotation_deg:
+        tagged = tmp_path / "tagged.mp4"
+        ffmpeg("-display_rotation", str(360 - rotation_deg), "-i", str(path), "-c", "copy", str(tagged))
+        path = tagged
+
+    frames, reader = read_all(path)
+
+    file_h, file_w = upright[0].shape[:2]
+    assert reader.info.file_size_px == (file_w, file_h)
+    assert reader.info.analysed_scale == pytest.approx(0.75)
+    assert max(reader.info.width_px, reader.info.height_px) == vision.video.MAX_ANALYSED_SIDE_PX
+    for frame, original in zip(frames, upright, strict=True):
+        assert frame.image.shape == (reader.info.height_px, reader.info.width_px, 3)
+        shrunk = cv2.resize(
+            original, (reader.info.width_px, reader.info.height_px), interpolation=cv2.INTER_AREA
+        )
+        assert np.abs(frame.image.astype(float) - shrunk).mean() < 4.0
+
+
+def test_frames_at_or_under_the_analysed_size_are_kept(clip_30: Path) -> None:
+    frames, reader = read_all(clip_30, end_s=0.0)
+    assert reader.info.analysed_scale == 1.0
+    assert reader.info.file_size_px == (reader.info.width_px, reader.info.height_px) == LANDSCAPE
+    assert frames[0].image.shape == (LANDSCAPE[1], LANDSCAPE[0], 3)
+
+
 @pytest.mark.parametrize("rotation_deg", [90, 270])
 def test_rotation_matches_ffmpeg_autorotate(tmp_path: Path, rotation_deg: int) -> None:
     """What a player shows (ffmpeg applies the display matrix by default) is what we yield."""

@@ -521,11 +521,11 @@ def analyse(
         video=VideoMeta(
             info.fps,
             info.frame_count,
-            info.width_px,
-            info.height_px,
+            *info.file_size_px,
             info.rotation_deg,
             info.duration_s,
             info.codec,
+            info.analysed_scale,
         ),
         frames=series,
         camera_tilt_deg=camera.tilt_deg if camera.tilt_known else None,

@@ -19,6 +19,9 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class VideoMeta:
+    """The clip as filmed: ``width`` x ``height`` upright. Pixel figures are of the analysed frames, this
+    size times ``analysed_scale`` (under 1 for clips over 1920 px on their long side)."""
+
     fps: float
     frame_count: int
     width: int
@@ -26,6 +29,7 @@ class VideoMeta:
     rotation_deg: int
     duration_s: float
     codec: str
+    analysed_scale: float = 1.0
 
 
 #: Where a shin angle came from: the front edge of the shin on the person mask (the inclinometer's line), or,

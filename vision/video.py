@@ -37,6 +37,10 @@ _STILL_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x0
 _STILL_BRANDS = (b"heic", b"heix", b"mif1", b"avif")
 _PROBE_TIMEOUT_S = 20.0
 _QUEUE_FRAMES = 4
+#: Frames are analysed with their long side at most this many pixels: a 4K phone clip is halved as it is
+#: decoded. Pose estimation looks at 256 px anyway, and at filming distance a 1080p frame already gives the
+#: toe, a marker or the wall to about 2 mm a pixel; a 12 s 4K clip analysed whole took 1.0 GB and 24 s.
+MAX_ANALYSED_SIDE_PX = 1920
 _POLL_S = 0.05
 _JOIN_TIMEOUT_S = 5.0
 _SEEK_MARGIN_S = 1.0
@@ -56,7 +60,9 @@ _ROTATE_TAG_RE = re.compile(r"^\s*rotate\s*:\s*(?P<cw>-?\d+)\s*$")
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What the container says about a clip. Sizes are of the upright frame unless named ``stored_``.
+    """What the container says about a clip. ``width_px`` and ``height_px`` are of the frames the reader
+    yields: upright, and shrunk by ``analysed_scale`` (< 1) where the long side exceeds
+    :data:`MAX_ANALYSED_SIDE_PX`; ``stored_`` sizes are the file's, before its rotation.
 
     ``rotation_deg`` is the clockwise rotation (0, 90, 180 or 270) applied to stored frames to show them
     upright; ``frame_count`` is the container's (0 when unknown, estimated for some formats).
@@ -72,6 +78,14 @@ class VideoInfo:
     duration_s: float
     rotation_deg: int
     codec: str
+    analysed_scale: float = 1.0
+
+    @property
+    def file_size_px(self) -> tuple[int, int]:
+        """The file's upright width and height (the frames are these times ``analysed_scale``)."""
+        if self.rotation_deg in (90, 270):
+            return self.stored_height_px, self.stored_width_px
+        return self.stored_width_px, self.stored_height_px
 
 
 @dataclass(frozen=True)
@@ -276,10 +290,13 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         codec = _codec(cap, header)
     duration_s = header.duration_s if header is not None and header.duration_s else frame_count / fps
     quarter = rotation_deg in (90, 270)
+    width_px = stored_height_px if quarter else stored_width_px
+    height_px = stored_width_px if quarter else stored_height_px
+    scale = min(1.0, MAX_ANALYSED_SIDE_PX / max(width_px, height_px))
     return VideoInfo(
         path=path,
-        width_px=stored_height_px if quarter else stored_width_px,
-        height_px=stored_width_px if quarter else stored_height_px,
+        width_px=max(1, round(width_px * scale)),
+        height_px=max(1, round(height_px * scale)),
         stored_width_px=stored_width_px,
         stored_height_px=stored_height_px,
         fps=fps,
@@ -287,6 +304,7 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         duration_s=duration_s,
         rotation_deg=rotation_deg,
         codec=codec,
+        analysed_scale=scale,
     )
 
 
@@ -294,6 +312,15 @@ def upright(image: npt.NDArray[np.uint8], rotation_deg: int) -> npt.NDArray[np.u
     """Rotate a stored frame clockwise by ``rotation_deg`` (0/90/180/270) to show it upright."""
     code = _ROTATE_CODES.get(rotation_deg % 360)
     return image if code is None else np.asarray(cv2.rotate(image, code), dtype=np.uint8)
+
+
+def analysed(stored: npt.NDArray[np.uint8], info: VideoInfo) -> npt.NDArray[np.uint8]:
+    """A stored frame as it is analysed: upright, and shrunk to ``info``'s frame size if it is larger."""
+    image = upright(stored, info.rotation_deg)
+    if (image.shape[1], image.shape[0]) == (info.width_px, info.height_px):
+        return image
+    size = (info.width_px, info.height_px)
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -429,7 +456,7 @@ class _Decoder:
         ok, image = cap.retrieve()
         if not ok or image is None:
             raise InputError(f"{self._info.path}: frame {index} could not be decoded: export the clip again")
-        frame = Frame(index, time_s, upright(np.asarray(image, dtype=np.uint8), self._info.rotation_deg))
+        frame = Frame(index, time_s, analysed(np.asarray(image, dtype=np.uint8), self._info))
         return self._put(frame)
 
     def _short_of_end(self, last_time_s: float | None, frames_seen: int) -> bool:
