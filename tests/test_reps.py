@@ -9,9 +9,13 @@ from vision.metrics.angles import CameraDoubt, angle_warnings
 from vision.metrics.reps import (
     HAND_ON_KNEE_SHIN,
     NEAR_LIFT_SHARE,
+    RELATIVE_LIFT_FACTOR,
+    RELATIVE_LIFT_SHARE,
     RepLimits,
+    heel_rise_px,
     heel_warnings,
     hidden_warnings,
+    largest_other,
     rep_result,
 )
 from vision.metrics.series import hand_to_knee_shin
@@ -61,6 +65,7 @@ def judged(
     toe_along_px: np.ndarray | None = None,
     heel_lift_px: float = 0.0,
     frames: FrameSeries | None = None,
+    others_rise_px: float = float("nan"),
 ) -> RepResult:
     doubt = CameraDoubt(CameraPose.level((1000, 700)), facing=1, side="left", roll_sigma_deg=0.0)
     return rep_result(
@@ -74,6 +79,7 @@ def judged(
         doubt=doubt,
         brightness=np.full(N, 100.0),
         limits=RepLimits(0.05, 0.15),
+        others_rise_px=others_rise_px,
     )
 
 
@@ -135,6 +141,39 @@ def test_a_heel_risen_close_to_the_limit_makes_the_result_doubtful_and_a_flat_on
     (warning,) = heel_warnings(near, [near], limit, foot_px, px_per_cm=None)
     assert "doubtful" in warning
     assert heel_warnings(flat, [flat], limit, foot_px, px_per_cm=None) == []
+
+
+def test_a_rise_under_the_limit_is_a_lift_when_it_stands_out_from_the_other_reps() -> None:
+    """0.04 foot lengths (about 1 cm) is under the 0.05 limit: alone, or beside reps that rose nearly as
+    much, the heel counts as down; beside reps that stayed flat it is a lift, and the reason says why."""
+    limit, foot_px = 0.05, 150.0
+    rise = 0.8 * limit * foot_px  # 6 px
+    assert RELATIVE_LIFT_SHARE * limit * foot_px < rise
+    alone = judged(heel_lift_px=rise)
+    beside_flat = judged(heel_lift_px=rise, others_rise_px=0.5)
+    beside_similar = judged(heel_lift_px=rise, others_rise_px=0.9 * rise / RELATIVE_LIFT_FACTOR * 1.5)
+    assert alone.valid
+    assert alone.heel_down
+    assert beside_similar.valid
+    assert not beside_flat.valid
+    assert not beside_flat.heel_down
+    assert beside_flat.reason is not None
+    assert "other reps" in beside_flat.reason
+    small = judged(heel_lift_px=0.5 * RELATIVE_LIFT_SHARE * limit * foot_px, others_rise_px=0.0)
+    assert small.valid  # under the lower threshold, however flat the other reps
+
+
+def test_a_heels_rise_is_read_where_mediapipe_kept_the_foot_and_the_others_largest_skips_nan() -> None:
+    frames = series(0.6, heel_lift_px=4.0)
+    assert heel_rise_px(frames, Rep(start=0, peak=6, end=11, hold_start=4, hold_end=8)) == pytest.approx(4.0)
+    lost = dict(frames.leg_px)
+    lost["toe"] = lost["toe"].copy()
+    lost["toe"][4:9] = lost["heel"][4:9]  # the toe closed onto the heel over the hold: the foot lost there
+    lost_frames = FrameSeries(**{**frames.__dict__, "leg_px": lost})
+    assert np.isnan(heel_rise_px(lost_frames, Rep(start=0, peak=6, end=11, hold_start=4, hold_end=8)))
+    assert largest_other([3.0, float("nan"), 1.0], 0) == 1.0
+    assert largest_other([3.0, 5.0, 1.0], 1) == 3.0
+    assert np.isnan(largest_other([3.0], 0))
 
 
 @pytest.mark.parametrize(("unseen", "said"), [((9, 10, 11), "0.90 to 1.10 s"), ((1, 2, 3), "0.10 to 0.30 s")])

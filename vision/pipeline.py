@@ -29,7 +29,15 @@ from vision.metrics.distances import (
     points_sigma_cm,
     px_per_cm_at_toe,
 )
-from vision.metrics.reps import RepLimits, heel_judged, heel_warnings, hidden_warnings, rep_result
+from vision.metrics.reps import (
+    RepLimits,
+    heel_judged,
+    heel_rise_px,
+    heel_warnings,
+    hidden_warnings,
+    largest_other,
+    rep_result,
+)
 from vision.metrics.series import (
     LANDMARK_POINTS,
     MIN_SILHOUETTE_SHARE,
@@ -458,8 +466,21 @@ def analyse(
     view = camera_view(track, choice.side)
     doubt = CameraDoubt(camera, choice.facing, choice.side, roll_sigma_deg, view)
     limits = RepLimits(options.heel_lift_max_foot_ratio, options.foot_slide_max_foot_ratio)
+    rises_px = [heel_rise_px(series, rep) for rep in reps]
     rep_results = tuple(
-        rep_result(i, rep, series, foot_px, shin_px, px_per_cm, toe_along, doubt, brightness, limits)
+        rep_result(
+            i,
+            rep,
+            series,
+            foot_px,
+            shin_px,
+            px_per_cm,
+            toe_along,
+            doubt,
+            brightness,
+            limits,
+            largest_other(rises_px, i),
+        )
         for i, rep in enumerate(reps)
     )
     valid = [rep for rep in rep_results if rep.valid]
