@@ -161,6 +161,10 @@ def test_a_rise_under_the_limit_is_a_lift_when_it_stands_out_from_the_other_reps
     assert "other reps" in beside_flat.reason
     small = judged(heel_lift_px=0.5 * RELATIVE_LIFT_SHARE * limit * foot_px, others_rise_px=0.0)
     assert small.valid  # under the lower threshold, however flat the other reps
+    over = judged(heel_lift_px=2 * limit * foot_px, others_rise_px=0.0)
+    assert over.reason is not None
+    assert "lifted" in over.reason
+    assert "other reps" not in over.reason  # over the limit: a lift by itself
 
 
 def test_a_heels_rise_is_read_where_mediapipe_kept_the_foot_and_the_others_largest_skips_nan() -> None:

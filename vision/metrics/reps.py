@@ -119,7 +119,8 @@ def rep_result(
     heel_visible = bool(intact.mean() >= MIN_INTACT_SHARE)
     lift_px = heel_rise_px(series, rep)
     limit = limits.heel_lift_max_foot_ratio
-    stands_out = _stands_out(lift_px, others_rise_px, foot_px, limit)
+    # Under the limit, a rise may still stand out from the other reps' (then judged against a lower limit).
+    stands_out = not lift_px > limit * foot_px and _stands_out(lift_px, others_rise_px, foot_px, limit)
     if stands_out:
         limit *= RELATIVE_LIFT_SHARE
     # Lifted only when both readings of the rise see it (the lower above half the limit): one alone is a
