@@ -119,8 +119,8 @@ def rep_result(
     heel_visible = bool(intact.mean() >= MIN_INTACT_SHARE)
     lift_px = heel_rise_px(series, rep)
     limit = limits.heel_lift_max_foot_ratio
-    # Under the limit, a rise may still stand out from the other reps' (then judged against a lower limit).
-    stands_out = not lift_px > limit * foot_px and _stands_out(lift_px, others_rise_px, foot_px, limit)
+    # A rise that stands out from the other reps' is judged against a lower limit (and seen at half of it).
+    stands_out = _stands_out(lift_px, others_rise_px, foot_px, limit)
     if stands_out:
         limit *= RELATIVE_LIFT_SHARE
     # Lifted only when both readings of the rise see it (the lower above half the limit): one alone is a
@@ -152,7 +152,9 @@ def rep_result(
         reason = f"the front foot was not planted (it travelled {travel_px / foot_px:.1f} foot lengths)"
     elif not heel_down:
         reason = f"heel lifted by about {_length(lift_px, foot_px, px_per_cm)}" + (
-            ", well above its rise in the other reps" if stands_out else ""
+            ", well above its rise in the other reps"
+            if stands_out and lift_ratio <= limits.heel_lift_max_foot_ratio
+            else ""
         )
     elif slide_ratio > limits.foot_slide_max_foot_ratio:
         reason = f"front foot moved by about {_length(slide_px, foot_px, px_per_cm)}"
@@ -201,7 +203,8 @@ def largest_other(values: list[float], index: int) -> float:
 
 
 def _stands_out(lift_px: float, others_rise_px: float, foot_px: float, limit: float) -> bool:
-    """Whether a heel rise under the limit is still a lift: clear of the noise of this clip's other reps."""
+    """Whether a heel rise is clear of the noise of this clip's other reps, so that a smaller rise, or one
+    only roughly confirmed by the second reading, is a lift."""
     return bool(
         lift_px > RELATIVE_LIFT_SHARE * limit * foot_px
         and lift_px >= MIN_LIFT_PX
