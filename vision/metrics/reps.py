@@ -33,9 +33,10 @@ MIN_LIFT_PX = 2.5
 #: A heel rise under the limit still counts as a lift when it stands out from the clip's other reps: over this
 #: share of the limit (0.03 foot lengths, about 0.8 cm, at the default), at least MIN_LIFT_PX, and
 #: RELATIVE_LIFT_FACTOR times the largest rise of any other rep (the same person, camera and noise). On the
-#: per-rep readings of 124 rendered clips, lifts of 1.1-1.4 cm read 0.041-0.061 with the other reps at most a
-#: quarter of that, and the heel-down rep nearest to counting read 2.3 times its clip's others: shares of
-#: 0.5-0.6 and factors of 2.5-3 catch the same 4 lifts and reject no heel-down rep; a factor of 2 rejects one.
+#: per-rep readings of 124 rendered clips, four lifts (1.1-1.5 cm, and 2.9 cm on a foot whose two readings
+#: disagreed) read 0.041-0.061 with the other reps at most a third of that, and the heel-down rep nearest to
+#: counting read 2.3 times its clip's others: shares of 0.5-0.6 and factors of 2.5-3 catch the same 4 lifts
+#: and reject no heel-down rep; a factor of 2 rejects one.
 RELATIVE_LIFT_SHARE = 0.6
 RELATIVE_LIFT_FACTOR = 3.0
 #: The heel and toe landmarks of a foot flat or pivoting on its ball stay at least this share of their usual
