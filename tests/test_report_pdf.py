@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -468,6 +469,16 @@ def test_record_fields_from_a_real_measurement_crop_the_drawn_leg(tmp_path: Path
     )
     assert abs(half_crop.shape[0] - crop.shape[0] / 2) <= 2
     assert record_fields(measurement, None)["peak_crop_jpeg"] is None
+    # A clip filmed at twice the size was analysed (and drawn) at this size: its points are the same pixels.
+    video = measurement.video
+    filmed_big = dataclasses.replace(
+        measurement,
+        video=dataclasses.replace(video, width=2 * video.width, height=2 * video.height, analysed_scale=0.5),
+    )
+    big_crop = cv2.imdecode(
+        np.frombuffer(record_fields(filmed_big, annotated)["peak_crop_jpeg"] or b"", np.uint8), 1
+    )
+    assert big_crop.shape == crop.shape
 
     path = tmp_path / "history.sqlite3"
     with HistoryStore(path) as store:

@@ -277,3 +277,8 @@ def test_frame_series_accepts_consistent_shapes() -> None:
 def test_frame_series_rejects_a_two_dimensional_time_axis() -> None:
     with pytest.raises(ValueError, match="time_s"):
         dataclasses.replace(frame_series(), time_s=np.zeros((N, 2)))
+
+
+def test_the_analysed_size_is_the_filmed_size_times_the_scale() -> None:
+    assert VideoMeta(30.0, 90, 3840, 2160, 0, 3.0, "hevc", 0.5).analysed_size_px == (1920, 1080)
+    assert VideoMeta(30.0, 90, 1080, 1920, 90, 3.0, "h264").analysed_size_px == (1080, 1920)

@@ -380,7 +380,7 @@ def format_summary(m: Measurement, clip: Path) -> str:
     v = m.video
     out = [f"{clip.name}: {v.width}x{v.height}, {v.fps:g} fps, {v.duration_s:.1f} s"]
     if v.analysed_scale < 1:
-        out.append(f" (analysed at {round(v.width * v.analysed_scale)}x{round(v.height * v.analysed_scale)})")
+        out.append(" (analysed at {}x{})".format(*v.analysed_size_px))
     out.append(
         f"; pose estimated on 1 frame in {m.analysed_every_n_frames}\n"
         if m.analysed_every_n_frames > 1

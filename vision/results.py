@@ -31,6 +31,12 @@ class VideoMeta:
     codec: str
     analysed_scale: float = 1.0
 
+    @property
+    def analysed_size_px(self) -> tuple[int, int]:
+        """Width and height of the analysed frames, in whose pixels the pixel figures and points are."""
+        scale = self.analysed_scale
+        return max(1, round(self.width * scale)), max(1, round(self.height * scale))
+
 
 #: Where a shin angle came from: the front edge of the shin on the person mask (the inclinometer's line), or,
 #: where that edge could not be seen, the knee-ankle axis plus the typical offset between the two lines.

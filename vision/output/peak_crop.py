@@ -92,7 +92,7 @@ def record_fields(measurement: Measurement, annotated_peak_bgr: ImageBGR | None)
     """The extra history fields of a measured side: the ± of its figures, the tibia axis and the peak crop.
 
     ``annotated_peak_bgr`` is the result's frame with the leg and angle drawn (e.g. `export.peak_image`, or
-    the app's peak picture decoded), at the clip's upright size or scaled down uniformly (the scale is read
+    the app's peak picture decoded), at the analysed frame's size or scaled down uniformly (the scale is read
     from its width); None saves no crop. Use as ``MeasurementRecord(..., **record_fields(m, image))`` or
     ``dataclasses.replace(record, **record_fields(m, image))``. Raises ValueError without a result.
     """
@@ -101,7 +101,7 @@ def record_fields(measurement: Measurement, annotated_peak_bgr: ImageBGR | None)
         raise ValueError("the measurement has no result to save")
     crop_jpeg = None
     if annotated_peak_bgr is not None:
-        scale = annotated_peak_bgr.shape[1] / max(measurement.video.width, 1)
+        scale = annotated_peak_bgr.shape[1] / measurement.video.analysed_size_px[0]
         points = {name: (x * scale, y * scale) for name, (x, y) in peak_points_px(measurement).items()}
         crop_jpeg = _jpeg(_shrink(leg_crop(annotated_peak_bgr, points), CROP_MAX_SIDE_PX))
     wall = peak.wall
