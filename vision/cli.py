@@ -161,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--annotate",
         type=Path,
         metavar="FILE.mp4",
-        help="write an H.264 copy of the clip (same size and fps) with the leg, shin line, vertical "
-        "reference and angle (deg) drawn on every frame",
+        help="write an H.264 copy of the clip (same fps; same size up to 1920 px on the long side) with the "
+        "leg, shin line, vertical reference and angle (deg) drawn on every frame",
     )
     m.add_argument(
         "--peak-image",
