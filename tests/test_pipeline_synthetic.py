@@ -64,7 +64,6 @@ KNOWN_MISSES: dict[str, dict[str, str]] = {
     },
     "heel_lift": {
         "dev2_37": "measured: rep 1 (heel lift 1.05 cm) measured valid: heel lift ratio 0.",
-        "dev2_38": "measured: rep 2 (heel lift 1.07 cm) measured valid: heel lift ratio 0.",
     },
     "knee_over_toe_sign": {
         "dev2_03": "measured: measured ratio +0.002, truth -4.0 cm",
